@@ -1,0 +1,1378 @@
+/*
+ * lxkns_native.c -- the native scanner behind lxkns discovery.
+ *
+ * It walks /proc with a few worker threads, using the cheapest syscall
+ * patterns found on our machines (readlinkat() of ns links on a per-process
+ * O_PATH dirfd, no task listing for single-threaded processes, ioctls right
+ * when a namespace is first seen), reads fds and sockets, and then reads the
+ * mount table of every mount namespace in a helper thread that can setns()
+ * into process-less mount namespaces. It returns flat record arrays; all
+ * policy (refs, leaders, the graph) lives in Python.
+ *
+ * Rules: every failure becomes a failure record or a negative errno return,
+ * nothing is printed, every fd opened here is closed before a call returns,
+ * and every allocation is released by lxkns_scan_free().
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <unistd.h>
+#include <linux/nsfs.h>
+#include <linux/openat2.h>
+#include <linux/sockios.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080 /* kernel 5.6; older libc headers lack it */
+#endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open __NR_pidfd_open
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd __NR_pidfd_getfd
+#endif
+#ifndef SYS_openat2
+#define SYS_openat2 __NR_openat2
+#endif
+
+/* scan flags */
+#define LXKNS_SCAN_PROCS 0x01
+#define LXKNS_SCAN_TASKS 0x02
+#define LXKNS_SCAN_FDS 0x04
+#define LXKNS_SCAN_SOCKETS 0x08
+#define LXKNS_SCAN_META 0x10
+#define LXKNS_SCAN_CMDLINE 0x20
+#define LXKNS_SCAN_CGROUP 0x40
+#define LXKNS_SCAN_NSPID 0x80
+#define LXKNS_SCAN_KEEP_MOUNTINFO 0x100
+
+/* link indices: the 8 types in lexical order, then the *_for_children links */
+#define LXKNS_LINK_CGROUP 0
+#define LXKNS_LINK_IPC 1
+#define LXKNS_LINK_MNT 2
+#define LXKNS_LINK_NET 3
+#define LXKNS_LINK_PID 4
+#define LXKNS_LINK_TIME 5
+#define LXKNS_LINK_USER 6
+#define LXKNS_LINK_UTS 7
+#define LXKNS_LINK_PID_FOR_CHILDREN 8
+#define LXKNS_LINK_TIME_FOR_CHILDREN 9
+#define LXKNS_NLINKS 10
+#define NTYPES 8
+
+#define LXKNS_ORIGIN_PROC 0
+#define LXKNS_ORIGIN_TASK 1
+#define LXKNS_ORIGIN_FD 2
+#define LXKNS_ORIGIN_SOCKET 3
+#define LXKNS_ORIGIN_BINDMOUNT 4
+#define LXKNS_ORIGIN_OWNER 5
+#define LXKNS_ORIGIN_PARENT 6
+
+#define LXKNS_FAIL_PIDDIR 1
+#define LXKNS_FAIL_STAT 2
+#define LXKNS_FAIL_NSLINK 3
+#define LXKNS_FAIL_NSOPEN 4
+#define LXKNS_FAIL_CMDLINE 5
+#define LXKNS_FAIL_CGROUP 6
+#define LXKNS_FAIL_STATUS 7
+#define LXKNS_FAIL_TASKDIR 8
+#define LXKNS_FAIL_FDDIR 9
+#define LXKNS_FAIL_PIDFD 10
+#define LXKNS_FAIL_GETFD 11
+#define LXKNS_FAIL_SKNS 12
+#define LXKNS_FAIL_MOUNTINFO 13
+#define LXKNS_FAIL_SETNS 14
+#define LXKNS_FAIL_UNSHARE 15
+
+#define LXKNS_NO_OPENAT2 0x01
+#define LXKNS_NO_PIDFD 0x02
+#define LXKNS_NO_NS_IOCTLS 0x04
+#define LXKNS_NO_OWNER_UID 0x08
+#define LXKNS_NO_SIOCGSKNS 0x10
+
+/* ------------------------------------------------------------ records */
+/* The same fields as in lxkns_native.h; cffi verifies the layouts. */
+
+struct lxkns_proc {
+    int64_t pid, tgid, ppid, state, starttime, nice, priority, policy, nthreads;
+    uint64_t ns[LXKNS_NLINKS];
+    uint64_t comm_off, comm_len, cmdline_off, cmdline_len;
+    uint64_t cgroup_off, cgroup_len, nspid_off, nspid_len;
+};
+struct lxkns_fd {
+    int64_t pid, fd, kind, link;
+    uint64_t ino;
+};
+struct lxkns_socket {
+    uint64_t ino;
+    int64_t pid, fd;
+    uint64_t netns;
+    int64_t err;
+};
+struct lxkns_mntns {
+    uint64_t ino;
+    int64_t pid, tid, err;
+    uint64_t text_off, text_len;
+};
+struct lxkns_bindmount {
+    uint64_t mntns;
+    int64_t link;
+    uint64_t ino, path_off, path_len;
+    int64_t err;
+};
+struct lxkns_ns {
+    uint64_t ino, dev;
+    int64_t link, origin;
+    uint64_t owner, parent;
+    int64_t owner_uid, open_err, owner_err, parent_err, uid_err;
+};
+struct lxkns_failure {
+    int64_t what, pid, tid, arg, err;
+};
+struct lxkns_stat {
+    int64_t pid, ppid, state, starttime, nice, priority, policy, nthreads;
+    uint64_t comm_off, comm_len;
+};
+
+static const char *const type_names[NTYPES] = {"cgroup", "ipc", "mnt",  "net",
+                                               "pid",    "time", "user", "uts"};
+static const char *const link_paths[LXKNS_NLINKS] = {
+    "ns/cgroup", "ns/ipc",  "ns/mnt",  "ns/net",
+    "ns/pid",    "ns/time", "ns/user", "ns/uts",
+    "ns/pid_for_children", "ns/time_for_children"};
+/* the namespace type behind each link */
+static const int link_type[LXKNS_NLINKS] = {0, 1, 2, 3, 4, 5, 6, 7, 4, 5};
+
+/* ------------------------------------------------------------ growable storage */
+
+struct vec {
+    void *p;
+    size_t n, cap, elsz;
+};
+
+static void *vec_push(struct vec *v) {
+    if (v->n == v->cap) {
+        size_t cap = v->cap ? v->cap * 2 : 256;
+        void *p = realloc(v->p, cap * v->elsz);
+        if (!p) return NULL;
+        v->p = p;
+        v->cap = cap;
+    }
+    void *e = (char *)v->p + v->n * v->elsz;
+    memset(e, 0, v->elsz);
+    v->n++;
+    return e;
+}
+
+static int vec_extend(struct vec *v, const struct vec *w) {
+    if (!w->n) return 0;
+    if (v->n + w->n > v->cap) {
+        size_t cap = v->cap ? v->cap : 256;
+        while (cap < v->n + w->n) cap *= 2;
+        void *p = realloc(v->p, cap * v->elsz);
+        if (!p) return -ENOMEM;
+        v->p = p;
+        v->cap = cap;
+    }
+    memcpy((char *)v->p + v->n * v->elsz, w->p, w->n * w->elsz);
+    v->n += w->n;
+    return 0;
+}
+
+struct arena {
+    char *p;
+    size_t n, cap;
+};
+
+/* make room for at least `more` bytes; returns 0 or -ENOMEM */
+static int arena_reserve(struct arena *a, size_t more) {
+    if (a->n + more <= a->cap) return 0;
+    size_t cap = a->cap ? a->cap : 65536;
+    while (cap < a->n + more) cap *= 2;
+    char *p = realloc(a->p, cap);
+    if (!p) return -ENOMEM;
+    a->p = p;
+    a->cap = cap;
+    return 0;
+}
+
+static int arena_add(struct arena *a, const char *s, size_t len, uint64_t *off) {
+    if (arena_reserve(a, len + 1)) return -ENOMEM;
+    memcpy(a->p + a->n, s, len);
+    *off = a->n;
+    a->n += len;
+    return 0;
+}
+
+/* Read a whole file (relative to dirfd) into the arena. Returns its length or -errno. */
+static ssize_t arena_read_file(struct arena *a, int dirfd, const char *name, uint64_t *off) {
+    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) return -errno;
+    size_t start = a->n;
+    for (;;) {
+        if (arena_reserve(a, 4096)) {
+            close(fd);
+            a->n = start;
+            return -ENOMEM;
+        }
+        ssize_t r = read(fd, a->p + a->n, a->cap - a->n);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            int err = errno;
+            close(fd);
+            a->n = start;
+            return -err;
+        }
+        if (r == 0) break;
+        a->n += (size_t)r;
+    }
+    close(fd);
+    *off = start;
+    return (ssize_t)(a->n - start);
+}
+
+/* ------------------------------------------------------------ parsers */
+
+static int parse_i64(const char *s, size_t len, int64_t *out) {
+    size_t i = 0;
+    int neg = 0;
+    uint64_t v = 0;
+    if (len && s[0] == '-') {
+        neg = 1;
+        i = 1;
+    }
+    if (i == len) return -1;
+    for (; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9') return -1;
+        unsigned d = (unsigned)(s[i] - '0');
+        if (v > (UINT64_MAX - d) / 10) return -1;
+        v = v * 10 + d;
+    }
+    if (neg) {
+        if (v > (uint64_t)INT64_MAX + 1) return -1;
+        *out = (int64_t)(0 - v);
+    } else {
+        if (v > (uint64_t)INT64_MAX) return -1;
+        *out = (int64_t)v;
+    }
+    return 0;
+}
+
+static int parse_u64(const char *s, size_t len, uint64_t *out) {
+    uint64_t v = 0;
+    if (!len) return -1;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9') return -1;
+        unsigned d = (unsigned)(s[i] - '0');
+        if (v > (UINT64_MAX - d) / 10) return -1;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 0;
+}
+
+/*
+ * /proc/PID/stat: "PID (COMM) S PPID ...". COMM runs from the first '(' to
+ * the last ')' (it may hold spaces and parens); the fields after it are
+ * separated by single spaces; one trailing newline is allowed.
+ */
+int lxkns_parse_stat(const char *buf, size_t len, struct lxkns_stat *out) {
+    size_t i = 0;
+    while (i < len && buf[i] >= '0' && buf[i] <= '9') i++;
+    if (i == 0 || i + 2 > len || buf[i] != ' ' || buf[i + 1] != '(') return -1;
+    if (parse_i64(buf, i, &out->pid) || out->pid <= 0 || out->pid > INT32_MAX) return -1;
+    size_t copen = i + 1, cclose = len;
+    while (cclose > copen + 1 && buf[cclose - 1] != ')') cclose--;
+    cclose--; /* index of the last ')' */
+    if (cclose <= copen || buf[cclose] != ')') return -1;
+    out->comm_off = copen + 1;
+    out->comm_len = cclose - copen - 1;
+    size_t end = len;
+    if (end > cclose + 1 && buf[end - 1] == '\n') end--;
+    if (cclose + 1 >= end || buf[cclose + 1] != ' ') return -1;
+    /* tokens after ") ": field 3 is token 0 */
+    const char *tok[39];
+    size_t tlen[39];
+    size_t ntok = 0, p = cclose + 2;
+    for (;;) {
+        size_t q = p;
+        while (q < end && buf[q] != ' ') q++;
+        if (q == p) return -1; /* empty token */
+        if (ntok < 39) {
+            tok[ntok] = buf + p;
+            tlen[ntok] = q - p;
+        }
+        ntok++;
+        if (q == end) break;
+        p = q + 1;
+    }
+    if (ntok < 39) return -1;
+    if (tlen[0] != 1) return -1;
+    out->state = (unsigned char)tok[0][0];
+    if (parse_i64(tok[1], tlen[1], &out->ppid) || out->ppid < 0 || out->ppid > INT32_MAX) return -1;
+    if (parse_i64(tok[16], tlen[16], &out->nice) || out->nice < -20 || out->nice > 19) return -1;
+    if (parse_i64(tok[17], tlen[17], &out->nthreads) || out->nthreads < 0) return -1;
+    if (parse_i64(tok[19], tlen[19], &out->starttime) || out->starttime < 0) return -1;
+    if (parse_i64(tok[37], tlen[37], &out->priority) || out->priority < 0 || out->priority > 99)
+        return -1;
+    if (parse_i64(tok[38], tlen[38], &out->policy) || out->policy < 0 || out->policy > 7) return -1;
+    return 0;
+}
+
+/* "net:[4026531840]" -> link index of the type and the inode; exact form only */
+int lxkns_parse_nslink(const char *buf, size_t len, int64_t *link, uint64_t *ino) {
+    const char *colon = memchr(buf, ':', len);
+    if (!colon) return -1;
+    size_t tl = (size_t)(colon - buf);
+    int t;
+    for (t = 0; t < NTYPES; t++)
+        if (strlen(type_names[t]) == tl && !memcmp(buf, type_names[t], tl)) break;
+    if (t == NTYPES) return -1;
+    size_t rest = len - tl - 1;
+    if (rest < 3 || colon[1] != '[' || buf[len - 1] != ']') return -1;
+    uint64_t v;
+    if (parse_u64(colon + 2, rest - 2, &v) || v == 0) return -1;
+    *link = t;
+    *ino = v;
+    return 0;
+}
+
+/* Decode the \ooo escapes of mountinfo in place; returns the new length. */
+size_t lxkns_unescape_octal(char *buf, size_t len) {
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (buf[i] == '\\' && i + 3 < len && buf[i + 1] >= '0' && buf[i + 1] <= '3' &&
+            buf[i + 2] >= '0' && buf[i + 2] <= '7' && buf[i + 3] >= '0' && buf[i + 3] <= '7') {
+            buf[o++] = (char)((buf[i + 1] - '0') * 64 + (buf[i + 2] - '0') * 8 + (buf[i + 3] - '0'));
+            i += 3;
+        } else {
+            buf[o++] = buf[i];
+        }
+    }
+    return o;
+}
+
+/* ------------------------------------------------------------ namespace table */
+
+struct nsent {
+    struct lxkns_ns r;
+    int64_t ctx_pid, ctx_tid, ctx_start; /* mount namespaces: whose view to read */
+    int64_t fd_pid, fd_fd;               /* first fd that holds it */
+    int held_fd;                         /* open fd of a bind-mounted mount namespace */
+    int mnt_done;
+};
+
+#define CHUNK 1024
+
+struct nstab {
+    struct nsent **chunks;
+    size_t nchunks, n;
+    int32_t *slots;
+    size_t nslots;
+    pthread_mutex_t mu;
+};
+
+static size_t slot_of(uint64_t ino, int64_t type, size_t nslots) {
+    uint64_t h = (ino ^ ((uint64_t)type << 56)) * 0x9E3779B97F4A7C15ull;
+    return (size_t)(h >> 17) & (nslots - 1);
+}
+
+static struct nsent *ent_at(struct nstab *t, size_t i) { return &t->chunks[i / CHUNK][i % CHUNK]; }
+
+static int tab_rehash(struct nstab *t) {
+    size_t nslots = t->nslots ? t->nslots * 2 : 4096;
+    int32_t *slots = malloc(nslots * sizeof(int32_t));
+    if (!slots) return -ENOMEM;
+    memset(slots, 0xff, nslots * sizeof(int32_t));
+    for (size_t i = 0; i < t->n; i++) {
+        struct nsent *e = ent_at(t, i);
+        size_t s = slot_of(e->r.ino, e->r.link, nslots);
+        while (slots[s] >= 0) s = (s + 1) & (nslots - 1);
+        slots[s] = (int32_t)i;
+    }
+    free(t->slots);
+    t->slots = slots;
+    t->nslots = nslots;
+    return 0;
+}
+
+/* look up without locking; callers hold the lock or run alone */
+static struct nsent *tab_find(struct nstab *t, uint64_t ino, int64_t type) {
+    if (!t->nslots) return NULL;
+    size_t s = slot_of(ino, type, t->nslots);
+    while (t->slots[s] >= 0) {
+        struct nsent *e = ent_at(t, (size_t)t->slots[s]);
+        if (e->r.ino == ino && e->r.link == type) return e;
+        s = (s + 1) & (t->nslots - 1);
+    }
+    return NULL;
+}
+
+/* Find or add a namespace; *isnew tells whether this call added it. */
+static struct nsent *tab_claim(struct nstab *t, uint64_t ino, int64_t type, int64_t origin,
+                               int *isnew) {
+    pthread_mutex_lock(&t->mu);
+    struct nsent *e = tab_find(t, ino, type);
+    *isnew = 0;
+    if (!e) {
+        if ((t->n + 1) * 2 > t->nslots && tab_rehash(t)) goto out;
+        if (t->n / CHUNK >= t->nchunks) {
+            struct nsent **c = realloc(t->chunks, (t->nchunks + 1) * sizeof(*c));
+            if (!c) goto out;
+            t->chunks = c;
+            c[t->nchunks] = calloc(CHUNK, sizeof(struct nsent));
+            if (!c[t->nchunks]) goto out;
+            t->nchunks++;
+        }
+        e = ent_at(t, t->n);
+        memset(e, 0, sizeof(*e));
+        e->r.ino = ino;
+        e->r.link = type;
+        e->r.origin = origin;
+        e->r.owner_uid = -1;
+        e->held_fd = -1;
+        size_t s = slot_of(ino, type, t->nslots);
+        while (t->slots[s] >= 0) s = (s + 1) & (t->nslots - 1);
+        t->slots[s] = (int32_t)t->n;
+        t->n++;
+        *isnew = 1;
+    }
+out:
+    pthread_mutex_unlock(&t->mu);
+    return e;
+}
+
+/* ------------------------------------------------------------ scan state */
+
+struct lxkns_scan {
+    char *procfs;
+    int procfd;
+    uint64_t flags, link_mask;
+    uint64_t nsfs_dev;
+    uint64_t self_pidns;
+    uint64_t features; /* LXKNS_NO_* bits, updated atomically */
+    struct nstab tab;
+    struct vec procs, tasks, fds, socks, mntnss, binds, nss, fails;
+    struct arena str;
+    pthread_mutex_t fail_mu;
+    /* walk */
+    int *pids;
+    size_t npids;
+    size_t next_pid; /* atomic cursor */
+};
+
+struct worker {
+    struct lxkns_scan *s;
+    struct vec procs, tasks, fds, fails;
+    struct arena str;
+    uint64_t recent[LXKNS_NLINKS]; /* last inode seen per link: skips most table look-ups */
+    int err;
+};
+
+static void feature_missing(struct lxkns_scan *s, uint64_t bit) {
+    __atomic_fetch_or(&s->features, bit, __ATOMIC_RELAXED);
+}
+
+static void fail_to(struct vec *v, int64_t what, int64_t pid, int64_t tid, int64_t arg, int err) {
+    struct lxkns_failure *f = vec_push(v);
+    if (!f) return;
+    f->what = what;
+    f->pid = pid;
+    f->tid = tid;
+    f->arg = arg;
+    f->err = err;
+}
+
+static void scan_fail(struct lxkns_scan *s, int64_t what, int64_t pid, int64_t tid, int64_t arg,
+                      int err) {
+    pthread_mutex_lock(&s->fail_mu);
+    fail_to(&s->fails, what, pid, tid, arg, err);
+    pthread_mutex_unlock(&s->fail_mu);
+}
+
+/* ------------------------------------------------------------ ioctls */
+
+static void ns_meta(struct lxkns_scan *s, struct nsent *e, int fd);
+
+/* Follow an ioctl-returned namespace fd: record it as `type`, query it if new. */
+static uint64_t ns_follow(struct lxkns_scan *s, int nfd, int64_t type, int64_t origin) {
+    struct stat st;
+    uint64_t ino = 0;
+    if (fstat(nfd, &st) == 0) {
+        ino = (uint64_t)st.st_ino;
+        int isnew;
+        struct nsent *o = tab_claim(&s->tab, ino, type, origin, &isnew);
+        if (o && isnew) ns_meta(s, o, nfd);
+    }
+    close(nfd);
+    return ino;
+}
+
+/* Query owner, parent and owner UID of a namespace we just claimed, via its open fd. */
+static void ns_meta(struct lxkns_scan *s, struct nsent *e, int fd) {
+    struct stat st;
+    int64_t type = e->r.link;
+    uint64_t dev = 0, owner = 0, parent = 0;
+    int64_t uid = -1, owner_err = 0, parent_err = 0, uid_err = 0, open_err = 0;
+    if (fstat(fd, &st) != 0) {
+        open_err = errno;
+        goto store;
+    }
+    dev = (uint64_t)st.st_dev;
+    if ((uint64_t)st.st_ino != e->r.ino) {
+        open_err = ESTALE; /* the path now leads to another namespace */
+        goto store;
+    }
+    if (!(s->flags & LXKNS_SCAN_META)) goto store;
+    if (type == LXKNS_LINK_USER) {
+        uid_t u;
+        if (ioctl(fd, NS_GET_OWNER_UID, &u) == 0) {
+            uid = u;
+        } else {
+            uid_err = errno;
+            if (errno == ENOTTY || errno == EINVAL) feature_missing(s, LXKNS_NO_OWNER_UID);
+        }
+    } else {
+        int ufd = ioctl(fd, NS_GET_USERNS);
+        if (ufd >= 0) {
+            owner = ns_follow(s, ufd, LXKNS_LINK_USER, LXKNS_ORIGIN_OWNER);
+        } else {
+            owner_err = errno;
+            if (errno == ENOTTY) feature_missing(s, LXKNS_NO_NS_IOCTLS);
+        }
+    }
+    if (type == LXKNS_LINK_USER || type == LXKNS_LINK_PID) {
+        int pfd = ioctl(fd, NS_GET_PARENT);
+        if (pfd >= 0) {
+            parent = ns_follow(s, pfd, type, LXKNS_ORIGIN_PARENT);
+        } else {
+            parent_err = errno;
+            if (errno == ENOTTY) feature_missing(s, LXKNS_NO_NS_IOCTLS);
+        }
+    }
+store:
+    pthread_mutex_lock(&s->tab.mu);
+    e->r.dev = dev;
+    e->r.owner = owner;
+    e->r.parent = parent;
+    e->r.owner_uid = uid;
+    e->r.open_err = open_err;
+    e->r.owner_err = owner_err;
+    e->r.parent_err = parent_err;
+    e->r.uid_err = uid_err;
+    pthread_mutex_unlock(&s->tab.mu);
+}
+
+/* A namespace seen through a link or fd path: add it, and query it if new. */
+static struct nsent *ns_seen(struct worker *w, uint64_t ino, int64_t type, int64_t origin,
+                             int dirfd, const char *name, int64_t pid, int64_t tid) {
+    struct lxkns_scan *s = w->s;
+    int isnew;
+    struct nsent *e = tab_claim(&s->tab, ino, type, origin, &isnew);
+    if (!e || !isnew) return e;
+    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        int err = errno;
+        pthread_mutex_lock(&s->tab.mu);
+        e->r.open_err = err;
+        pthread_mutex_unlock(&s->tab.mu);
+        fail_to(&w->fails, LXKNS_FAIL_NSOPEN, pid, tid, (int64_t)ino, err);
+        return e;
+    }
+    ns_meta(s, e, fd);
+    close(fd);
+    return e;
+}
+
+/* ------------------------------------------------------------ the /proc walk */
+
+static int read_small(int dirfd, const char *name, char *buf, size_t cap, size_t *len) {
+    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) return -errno;
+    size_t n = 0;
+    while (n < cap) {
+        ssize_t r = read(fd, buf + n, cap - n);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            int err = errno;
+            close(fd);
+            return -err;
+        }
+        if (r == 0) break;
+        n += (size_t)r;
+    }
+    close(fd);
+    *len = n;
+    return 0;
+}
+
+/* Read the ns links of a process or task into rec->ns; query namespaces seen first. */
+static void read_links(struct worker *w, int dfd, struct lxkns_proc *rec, int64_t origin) {
+    struct lxkns_scan *s = w->s;
+    char link[64];
+    int64_t failed = 0, first_err = 0;
+    for (int k = 0; k < LXKNS_NLINKS; k++) {
+        if (!(s->link_mask & (1u << k))) continue;
+        ssize_t l = readlinkat(dfd, link_paths[k], link, sizeof link);
+        int64_t t;
+        uint64_t ino;
+        if (l < 0) {
+            failed |= 1 << k;
+            if (!first_err) first_err = errno;
+            continue;
+        }
+        if (lxkns_parse_nslink(link, (size_t)l, &t, &ino) || t != link_type[k]) continue;
+        rec->ns[k] = ino;
+        if (w->recent[k] == ino) continue;
+        w->recent[k] = ino;
+        ns_seen(w, ino, t, origin, dfd, link_paths[k], rec->tgid, origin == LXKNS_ORIGIN_TASK ? rec->pid : 0);
+    }
+    if (failed)
+        fail_to(&w->fails, LXKNS_FAIL_NSLINK, rec->tgid,
+                origin == LXKNS_ORIGIN_TASK ? rec->pid : 0, failed, (int)first_err);
+}
+
+/* The NSpid line of a status file: only the numbers, kept in the arena. */
+static void read_nspid(struct worker *w, int dfd, struct lxkns_proc *rec, int64_t tid) {
+    uint64_t off;
+    ssize_t n = arena_read_file(&w->str, dfd, "status", &off);
+    if (n < 0) {
+        fail_to(&w->fails, LXKNS_FAIL_STATUS, rec->tgid, tid, 0, (int)-n);
+        return;
+    }
+    char *text = w->str.p + off;
+    char *line = memmem(text, (size_t)n, "\nNSpid:", 7);
+    if (line) {
+        char *b = line + 7;
+        while (b < text + n && (*b == '\t' || *b == ' ')) b++;
+        char *e = memchr(b, '\n', (size_t)(text + n - b));
+        if (!e) e = text + n;
+        size_t len = (size_t)(e - b);
+        memmove(text, b, len);
+        rec->nspid_off = off;
+        rec->nspid_len = len;
+        w->str.n = off + len;
+    } else {
+        w->str.n = off; /* kernel without NSpid: leave the list empty */
+    }
+}
+
+/* stat + optional cgroup of a process or task; returns 0 or -errno */
+static int read_stat_into(struct worker *w, int dfd, struct lxkns_proc *rec) {
+    char buf[2048];
+    size_t len = 0;
+    int r = read_small(dfd, "stat", buf, sizeof buf, &len);
+    if (r) return r;
+    struct lxkns_stat st;
+    if (lxkns_parse_stat(buf, len, &st)) return -EBADMSG;
+    rec->pid = st.pid;
+    rec->ppid = st.ppid;
+    rec->state = st.state;
+    rec->starttime = st.starttime;
+    rec->nice = st.nice;
+    rec->priority = st.priority;
+    rec->policy = st.policy;
+    rec->nthreads = st.nthreads;
+    if (arena_add(&w->str, buf + st.comm_off, st.comm_len, &rec->comm_off)) return -ENOMEM;
+    rec->comm_len = st.comm_len;
+    return 0;
+}
+
+static void read_cgroup(struct worker *w, int dfd, struct lxkns_proc *rec, int64_t tid) {
+    ssize_t n = arena_read_file(&w->str, dfd, "cgroup", &rec->cgroup_off);
+    if (n < 0)
+        fail_to(&w->fails, LXKNS_FAIL_CGROUP, rec->tgid, tid, 0, (int)-n);
+    else
+        rec->cgroup_len = (uint64_t)n;
+}
+
+static int need_nspid(struct lxkns_scan *s, const struct lxkns_proc *rec) {
+    return (s->flags & LXKNS_SCAN_NSPID) && rec->ns[LXKNS_LINK_PID] &&
+           rec->ns[LXKNS_LINK_PID] != s->self_pidns;
+}
+
+static void scan_tasks(struct worker *w, int dfd, const struct lxkns_proc *proc) {
+    int td = openat(dfd, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (td < 0) {
+        fail_to(&w->fails, LXKNS_FAIL_TASKDIR, proc->pid, 0, 0, errno);
+        return;
+    }
+    DIR *d = fdopendir(td);
+    if (!d) {
+        fail_to(&w->fails, LXKNS_FAIL_TASKDIR, proc->pid, 0, 0, errno);
+        close(td);
+        return;
+    }
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        uint64_t tid;
+        if (parse_u64(de->d_name, strlen(de->d_name), &tid) || (int64_t)tid == proc->pid) continue;
+        int tdd = openat(td, de->d_name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (tdd < 0) continue; /* the thread ended */
+        struct lxkns_proc *rec = vec_push(&w->tasks);
+        if (!rec) {
+            close(tdd);
+            break;
+        }
+        rec->tgid = proc->pid;
+        int r = read_stat_into(w, tdd, rec);
+        if (r) {
+            w->tasks.n--;
+            if (r != -ENOENT && r != -ESRCH)
+                fail_to(&w->fails, LXKNS_FAIL_STAT, proc->pid, (int64_t)tid, 0, -r);
+            close(tdd);
+            continue;
+        }
+        rec->tgid = proc->pid;
+        rec->ppid = proc->ppid;
+        if (w->s->flags & LXKNS_SCAN_PROCS) read_links(w, tdd, rec, LXKNS_ORIGIN_TASK);
+        if (w->s->flags & LXKNS_SCAN_CGROUP) read_cgroup(w, tdd, rec, rec->pid);
+        if (need_nspid(w->s, rec)) read_nspid(w, tdd, rec, rec->pid);
+        close(tdd);
+    }
+    closedir(d);
+}
+
+static void scan_fds(struct worker *w, int dfd, int64_t pid) {
+    struct lxkns_scan *s = w->s;
+    int fdd = openat(dfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fdd < 0) {
+        fail_to(&w->fails, LXKNS_FAIL_FDDIR, pid, 0, 0, errno);
+        return;
+    }
+    DIR *d = fdopendir(fdd);
+    if (!d) {
+        fail_to(&w->fails, LXKNS_FAIL_FDDIR, pid, 0, 0, errno);
+        close(fdd);
+        return;
+    }
+    struct dirent *de;
+    char link[256];
+    int denied = 0;
+    while ((de = readdir(d))) {
+        uint64_t fdnum;
+        if (parse_u64(de->d_name, strlen(de->d_name), &fdnum)) continue;
+        ssize_t l = readlinkat(fdd, de->d_name, link, sizeof link);
+        if (l < 0 && errno != ENOENT && !denied) denied = errno;
+        if (l <= 0 || (size_t)l == sizeof link) continue; /* closed meanwhile, or a long path */
+        int64_t t;
+        uint64_t ino;
+        if (l > 8 && !memcmp(link, "socket:[", 8)) {
+            if (!(s->flags & LXKNS_SCAN_SOCKETS)) continue;
+            if (link[l - 1] != ']' || parse_u64(link + 8, (size_t)l - 9, &ino)) continue;
+            struct lxkns_fd *f = vec_push(&w->fds);
+            if (!f) break;
+            *f = (struct lxkns_fd){pid, (int64_t)fdnum, 1, LXKNS_LINK_NET, ino};
+        } else if (link[0] != '/' && !lxkns_parse_nslink(link, (size_t)l, &t, &ino)) {
+            if (!(s->link_mask & (1u << t))) continue;
+            struct lxkns_fd *f = vec_push(&w->fds);
+            if (!f) break;
+            *f = (struct lxkns_fd){pid, (int64_t)fdnum, 0, t, ino};
+            struct nsent *e = ns_seen(w, ino, t, LXKNS_ORIGIN_FD, fdd, de->d_name, pid, 0);
+            if (e) {
+                pthread_mutex_lock(&s->tab.mu);
+                if (!e->fd_pid) {
+                    e->fd_pid = pid;
+                    e->fd_fd = (int64_t)fdnum;
+                }
+                pthread_mutex_unlock(&s->tab.mu);
+            }
+        }
+    }
+    closedir(d);
+    if (denied) fail_to(&w->fails, LXKNS_FAIL_FDDIR, pid, 0, 0, denied);
+}
+
+static void scan_pid(struct worker *w, int pid) {
+    struct lxkns_scan *s = w->s;
+    char name[16];
+    snprintf(name, sizeof name, "%d", pid);
+    int dfd = openat(s->procfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) {
+        fail_to(&w->fails, LXKNS_FAIL_PIDDIR, pid, 0, 0, errno);
+        return;
+    }
+    struct lxkns_proc *rec = vec_push(&w->procs);
+    if (!rec) {
+        w->err = -ENOMEM;
+        close(dfd);
+        return;
+    }
+    int r = read_stat_into(w, dfd, rec);
+    if (r) {
+        w->procs.n--;
+        fail_to(&w->fails, LXKNS_FAIL_STAT, pid, 0, 0, -r);
+        close(dfd);
+        return;
+    }
+    rec->tgid = rec->pid;
+    if (s->flags & LXKNS_SCAN_PROCS) read_links(w, dfd, rec, LXKNS_ORIGIN_PROC);
+    if (s->flags & LXKNS_SCAN_CMDLINE) {
+        ssize_t n = arena_read_file(&w->str, dfd, "cmdline", &rec->cmdline_off);
+        if (n < 0)
+            fail_to(&w->fails, LXKNS_FAIL_CMDLINE, pid, 0, 0, (int)-n);
+        else
+            rec->cmdline_len = (uint64_t)n;
+    }
+    if (s->flags & LXKNS_SCAN_CGROUP) read_cgroup(w, dfd, rec, 0);
+    if (need_nspid(s, rec)) read_nspid(w, dfd, rec, 0);
+    struct lxkns_proc proc = *rec; /* rec lives in w->procs, which scan_tasks never grows */
+    if ((s->flags & LXKNS_SCAN_TASKS) && proc.nthreads > 1) scan_tasks(w, dfd, &proc);
+    if (s->flags & (LXKNS_SCAN_FDS | LXKNS_SCAN_SOCKETS)) scan_fds(w, dfd, pid);
+    close(dfd);
+}
+
+static void *walk_worker(void *arg) {
+    struct worker *w = arg;
+    struct lxkns_scan *s = w->s;
+    for (;;) {
+        size_t i = __atomic_fetch_add(&s->next_pid, 16, __ATOMIC_RELAXED);
+        if (i >= s->npids) break;
+        size_t end = i + 16 < s->npids ? i + 16 : s->npids;
+        for (; i < end; i++) scan_pid(w, s->pids[i]);
+    }
+    return NULL;
+}
+
+static int list_pids(struct lxkns_scan *s) {
+    int fd = openat(s->procfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return -errno;
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        int err = errno;
+        close(fd);
+        return -err;
+    }
+    size_t cap = 1024;
+    s->pids = malloc(cap * sizeof(int));
+    s->npids = 0;
+    struct dirent *de;
+    while (s->pids && (de = readdir(d))) {
+        uint64_t pid;
+        if (parse_u64(de->d_name, strlen(de->d_name), &pid) || pid == 0 || pid > INT32_MAX) continue;
+        if (s->npids == cap) {
+            int *p = realloc(s->pids, cap * 2 * sizeof(int));
+            if (!p) break;
+            s->pids = p;
+            cap *= 2;
+        }
+        s->pids[s->npids++] = (int)pid;
+    }
+    closedir(d);
+    return s->pids ? 0 : -ENOMEM;
+}
+
+/* move a worker's records into the scan, rebasing string offsets */
+static int merge_worker(struct lxkns_scan *s, struct worker *w) {
+    uint64_t base = s->str.n;
+    if (arena_reserve(&s->str, w->str.n + 1)) return -ENOMEM;
+    if (w->str.n) memcpy(s->str.p + s->str.n, w->str.p, w->str.n);
+    s->str.n += w->str.n;
+    struct vec *pv[2] = {&w->procs, &w->tasks};
+    for (int k = 0; k < 2; k++) {
+        struct lxkns_proc *r = pv[k]->p;
+        for (size_t i = 0; i < pv[k]->n; i++) {
+            r[i].comm_off += base;
+            r[i].cmdline_off += base;
+            r[i].cgroup_off += base;
+            r[i].nspid_off += base;
+        }
+    }
+    if (vec_extend(&s->procs, &w->procs) || vec_extend(&s->tasks, &w->tasks) ||
+        vec_extend(&s->fds, &w->fds) || vec_extend(&s->fails, &w->fails))
+        return -ENOMEM;
+    return 0;
+}
+
+static void worker_free(struct worker *w) {
+    free(w->procs.p);
+    free(w->tasks.p);
+    free(w->fds.p);
+    free(w->fails.p);
+    free(w->str.p);
+}
+
+int lxkns_scan_walk(struct lxkns_scan *s, int workers) {
+    int r = list_pids(s);
+    if (r) return r;
+    if (workers < 1) workers = 1;
+    if (workers > 16) workers = 16;
+    struct worker *ws = calloc((size_t)workers, sizeof(struct worker));
+    pthread_t *th = calloc((size_t)workers, sizeof(pthread_t));
+    if (!ws || !th) {
+        free(ws);
+        free(th);
+        return -ENOMEM;
+    }
+    int started = 0;
+    for (int i = 0; i < workers; i++) {
+        ws[i].s = s;
+        ws[i].procs.elsz = ws[i].tasks.elsz = sizeof(struct lxkns_proc);
+        ws[i].fds.elsz = sizeof(struct lxkns_fd);
+        ws[i].fails.elsz = sizeof(struct lxkns_failure);
+    }
+    s->next_pid = 0;
+    /* worker 0 runs on the calling thread; the others get their own */
+    for (int i = 1; i < workers; i++)
+        if (pthread_create(&th[i], NULL, walk_worker, &ws[i]) == 0) started |= 1 << i;
+    walk_worker(&ws[0]);
+    for (int i = 1; i < workers; i++)
+        if (started & (1 << i)) pthread_join(th[i], NULL);
+    r = 0;
+    for (int i = 0; i < workers; i++) {
+        if (!r && ws[i].err) r = ws[i].err;
+        if (!r) r = merge_worker(s, &ws[i]);
+        worker_free(&ws[i]);
+    }
+    free(ws);
+    free(th);
+    return r;
+}
+
+/* ------------------------------------------------------------ sockets */
+
+static int cmp_sock(const void *a, const void *b) {
+    const struct lxkns_fd *x = a, *y = b;
+    if (x->ino != y->ino) return x->ino < y->ino ? -1 : 1;
+    if (x->pid != y->pid) return x->pid < y->pid ? -1 : 1;
+    return (x->fd > y->fd) - (x->fd < y->fd);
+}
+
+static int cmp_sock_pid(const void *a, const void *b) {
+    const struct lxkns_socket *x = a, *y = b;
+    if (x->pid != y->pid) return x->pid < y->pid ? -1 : 1;
+    return (x->fd > y->fd) - (x->fd < y->fd);
+}
+
+int lxkns_scan_sockets(struct lxkns_scan *s) {
+    if (!(s->flags & LXKNS_SCAN_SOCKETS)) return 0;
+    /* one (lowest PID, lowest fd) holder per distinct socket */
+    struct vec cand = {.elsz = sizeof(struct lxkns_fd)};
+    struct lxkns_fd *fds = s->fds.p;
+    for (size_t i = 0; i < s->fds.n; i++)
+        if (fds[i].kind == 1) {
+            struct lxkns_fd *c = vec_push(&cand);
+            if (!c) {
+                free(cand.p);
+                return -ENOMEM;
+            }
+            *c = fds[i];
+        }
+    qsort(cand.p, cand.n, cand.elsz, cmp_sock);
+    struct lxkns_fd *cs = cand.p;
+    for (size_t i = 0; i < cand.n; i++) {
+        if (i && cs[i].ino == cs[i - 1].ino) continue;
+        struct lxkns_socket *k = vec_push(&s->socks);
+        if (!k) {
+            free(cand.p);
+            return -ENOMEM;
+        }
+        *k = (struct lxkns_socket){cs[i].ino, cs[i].pid, cs[i].fd, 0, 0};
+    }
+    free(cand.p);
+    /* then ask, process by process, with one pidfd each */
+    struct lxkns_socket *ks = s->socks.p;
+    qsort(ks, s->socks.n, sizeof *ks, cmp_sock_pid);
+    int pidfd = -1;
+    int64_t pidfd_of = 0;
+    int pidfd_err = 0;
+    struct worker w = {.s = s, .fails = {.elsz = sizeof(struct lxkns_failure)}};
+    for (size_t i = 0; i < s->socks.n; i++) {
+        struct lxkns_socket *k = &ks[i];
+        if (s->features & LXKNS_NO_PIDFD) {
+            k->err = ENOSYS;
+            continue;
+        }
+        if (k->pid != pidfd_of) {
+            if (pidfd >= 0) close(pidfd);
+            pidfd_of = k->pid;
+            pidfd = (int)syscall(SYS_pidfd_open, (pid_t)k->pid, 0);
+            pidfd_err = pidfd < 0 ? errno : 0;
+            if (pidfd < 0) {
+                if (errno == ENOSYS) feature_missing(s, LXKNS_NO_PIDFD);
+                else fail_to(&w.fails, LXKNS_FAIL_PIDFD, k->pid, 0, 0, errno);
+            }
+        }
+        if (pidfd < 0) {
+            k->err = pidfd_err;
+            continue;
+        }
+        int sfd = (int)syscall(SYS_pidfd_getfd, pidfd, (int)k->fd, 0);
+        if (sfd < 0) {
+            k->err = errno;
+            if (errno == ENOSYS) feature_missing(s, LXKNS_NO_PIDFD);
+            else if (errno != EBADF) fail_to(&w.fails, LXKNS_FAIL_GETFD, k->pid, 0, k->fd, errno);
+            continue;
+        }
+        struct stat st;
+        if (fstat(sfd, &st) != 0 || !S_ISSOCK(st.st_mode) || (uint64_t)st.st_ino != k->ino) {
+            k->err = ESTALE; /* the fd was closed and reused meanwhile */
+            close(sfd);
+            continue;
+        }
+        int nfd = ioctl(sfd, SIOCGSKNS);
+        close(sfd);
+        if (nfd < 0) {
+            k->err = errno;
+            if (errno == ENOTTY) feature_missing(s, LXKNS_NO_SIOCGSKNS);
+            else fail_to(&w.fails, LXKNS_FAIL_SKNS, k->pid, 0, (int64_t)k->ino, errno);
+            continue;
+        }
+        k->netns = ns_follow(s, nfd, LXKNS_LINK_NET, LXKNS_ORIGIN_SOCKET);
+    }
+    if (pidfd >= 0) close(pidfd);
+    int r = vec_extend(&s->fails, &w.fails);
+    free(w.fails.p);
+    return r;
+}
+
+/* ------------------------------------------------------------ mount namespaces */
+
+struct mountctx {
+    struct lxkns_scan *s;
+    struct arena buf; /* mountinfo text being parsed */
+    int unshared;     /* this thread has its own fs attributes */
+    int rc;
+};
+
+/* Open a bind-mounted namespace file below `rootfd`, never leaving that root. */
+static int open_in_root(struct lxkns_scan *s, int rootfd, const char *path) {
+    if (!(s->features & LXKNS_NO_OPENAT2)) {
+        struct open_how how = {.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
+                               .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+        int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+        if (fd >= 0 || errno != ENOSYS) return fd;
+        feature_missing(s, LXKNS_NO_OPENAT2);
+    }
+    while (*path == '/') path++;
+    return openat(rootfd, *path ? path : ".", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+}
+
+/*
+ * Parse a mountinfo text; for each nsfs mount record a bind mount and query
+ * namespaces not seen before. rootfd < 0 means "we are inside that mount
+ * namespace": open the paths directly.
+ */
+static void parse_mountinfo(struct mountctx *m, uint64_t mntns, char *text, size_t len,
+                            int *rootfd, int64_t pid, int64_t tid) {
+    struct lxkns_scan *s = m->s;
+    char *line = text, *end = text + len;
+    while (line < end) {
+        char *nl = memchr(line, '\n', (size_t)(end - line));
+        if (!nl) nl = end;
+        /* fields: 0 id, 1 parent, 2 maj:min, 3 root, 4 mount point, ... "-" fstype ... */
+        char *f[5];
+        size_t fl[5];
+        char *p = line;
+        int nf = 0;
+        while (nf < 5 && p < nl) {
+            char *q = memchr(p, ' ', (size_t)(nl - p));
+            if (!q) q = nl;
+            f[nf] = p;
+            fl[nf] = (size_t)(q - p);
+            nf++;
+            p = q + 1;
+        }
+        /* the optional fields end at a lone "-", then comes the filesystem type */
+        char *rest = nf == 5 ? f[4] + fl[4] : nl;
+        char *sep = memmem(rest, (size_t)(nl - rest), " - ", 3);
+        if (sep && ((size_t)(nl - sep) < 8 || memcmp(sep + 3, "nsfs ", 5))) sep = NULL;
+        int64_t t;
+        uint64_t ino;
+        if (sep && !lxkns_parse_nslink(f[3], fl[3], &t, &ino) && (s->link_mask & (1u << t))) {
+            struct lxkns_bindmount *b = vec_push(&s->binds);
+            if (!b) {
+                m->rc = -ENOMEM;
+                return;
+            }
+            size_t plen = lxkns_unescape_octal(f[4], fl[4]);
+            b->mntns = mntns;
+            b->link = t;
+            b->ino = ino;
+            b->err = -1; /* not opened: the namespace was known already */
+            if (arena_add(&s->str, f[4], plen, &b->path_off)) {
+                m->rc = -ENOMEM;
+                return;
+            }
+            b->path_len = plen;
+            int isnew;
+            struct nsent *e = tab_claim(&s->tab, ino, t, LXKNS_ORIGIN_BINDMOUNT, &isnew);
+            if (e && isnew) {
+                char path[PATH_MAX];
+                size_t n = plen < sizeof path - 1 ? plen : sizeof path - 1;
+                memcpy(path, s->str.p + b->path_off, n);
+                path[n] = 0;
+                int fd;
+                if (*rootfd == -2) { /* inside the namespace */
+                    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                } else {
+                    if (*rootfd < 0) {
+                        char rp[64];
+                        if (tid)
+                            snprintf(rp, sizeof rp, "%lld/task/%lld/root", (long long)pid, (long long)tid);
+                        else
+                            snprintf(rp, sizeof rp, "%lld/root", (long long)pid);
+                        *rootfd = openat(s->procfd, rp, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                    }
+                    fd = *rootfd >= 0 ? open_in_root(s, *rootfd, path) : -1;
+                }
+                if (fd < 0) {
+                    b->err = errno;
+                    e->r.open_err = errno;
+                } else {
+                    ns_meta(s, e, fd);
+                    b->err = e->r.open_err;
+                    if (t == LXKNS_LINK_MNT && !b->err)
+                        e->held_fd = fd; /* entered later, if no process shows its view */
+                    else
+                        close(fd);
+                }
+            }
+        }
+        line = nl + 1;
+    }
+}
+
+static int read_text(struct arena *a, int dirfd, const char *name) {
+    a->n = 0;
+    uint64_t off;
+    ssize_t n = arena_read_file(a, dirfd, name, &off);
+    return n < 0 ? (int)n : 0;
+}
+
+static void mount_one(struct mountctx *m, struct nsent *e) {
+    struct lxkns_scan *s = m->s;
+    struct lxkns_mntns *rec = vec_push(&s->mntnss);
+    if (!rec) {
+        m->rc = -ENOMEM;
+        return;
+    }
+    rec->ino = e->r.ino;
+    int rootfd = -1;
+    char path[64];
+    int r;
+    if (e->ctx_pid) {
+        rec->pid = e->ctx_pid;
+        rec->tid = e->ctx_tid;
+        if (e->ctx_tid)
+            snprintf(path, sizeof path, "%lld/task/%lld/mountinfo", (long long)e->ctx_pid,
+                     (long long)e->ctx_tid);
+        else
+            snprintf(path, sizeof path, "%lld/mountinfo", (long long)e->ctx_pid);
+        r = read_text(&m->buf, s->procfd, path);
+        if (r) {
+            rec->err = -r;
+            scan_fail(s, LXKNS_FAIL_MOUNTINFO, e->ctx_pid, e->ctx_tid, (int64_t)e->r.ino, -r);
+            goto done;
+        }
+    } else {
+        int fd = e->held_fd;
+        if (fd < 0 && e->fd_pid) {
+            snprintf(path, sizeof path, "%lld/fd/%lld", (long long)e->fd_pid, (long long)e->fd_fd);
+            fd = openat(s->procfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        }
+        e->held_fd = -1;
+        if (fd < 0) {
+            rec->err = e->fd_pid || e->r.open_err ? (e->r.open_err ? e->r.open_err : errno) : ENOENT;
+            scan_fail(s, LXKNS_FAIL_SETNS, 0, 0, (int64_t)e->r.ino, (int)rec->err);
+            goto done;
+        }
+        if (!m->unshared) {
+            if (unshare(CLONE_FS) != 0) {
+                rec->err = errno;
+                scan_fail(s, LXKNS_FAIL_UNSHARE, 0, 0, (int64_t)e->r.ino, errno);
+                close(fd);
+                goto done;
+            }
+            m->unshared = 1;
+        }
+        if (setns(fd, CLONE_NEWNS) != 0) {
+            rec->err = errno;
+            scan_fail(s, LXKNS_FAIL_SETNS, 0, 0, (int64_t)e->r.ino, errno);
+            close(fd);
+            goto done;
+        }
+        close(fd);
+        rootfd = -2;
+        r = read_text(&m->buf, s->procfd, "thread-self/mountinfo");
+        if (r) {
+            rec->err = -r;
+            scan_fail(s, LXKNS_FAIL_MOUNTINFO, 0, 0, (int64_t)e->r.ino, -r);
+            goto done;
+        }
+    }
+    if (s->flags & LXKNS_SCAN_KEEP_MOUNTINFO) {
+        if (arena_add(&s->str, m->buf.p, m->buf.n, &rec->text_off)) {
+            m->rc = -ENOMEM;
+            goto done;
+        }
+        rec->text_len = m->buf.n;
+    }
+    parse_mountinfo(m, e->r.ino, m->buf.p, m->buf.n, &rootfd, e->ctx_pid, e->ctx_tid);
+done:
+    if (rootfd >= 0) close(rootfd);
+}
+
+static void *mount_worker(void *arg) {
+    struct mountctx *m = arg;
+    struct nstab *t = &m->s->tab;
+    int progress = 1;
+    while (progress && !m->rc) {
+        progress = 0;
+        for (size_t i = 0; i < t->n && !m->rc; i++) {
+            struct nsent *e = ent_at(t, i);
+            if (e->r.link != LXKNS_LINK_MNT || e->mnt_done) continue;
+            e->mnt_done = 1;
+            progress = 1;
+            mount_one(m, e);
+        }
+    }
+    return NULL;
+}
+
+/* Pick, for every mount namespace, the oldest process (else thread) that shows its view. */
+static void assign_mount_contexts(struct lxkns_scan *s) {
+    struct lxkns_proc *ps = s->procs.p;
+    for (size_t i = 0; i < s->procs.n; i++) {
+        struct nsent *e = tab_find(&s->tab, ps[i].ns[LXKNS_LINK_MNT], LXKNS_LINK_MNT);
+        if (!e) continue;
+        if (!e->ctx_pid || e->ctx_tid || ps[i].starttime < e->ctx_start ||
+            (ps[i].starttime == e->ctx_start && ps[i].pid < e->ctx_pid)) {
+            e->ctx_pid = ps[i].pid;
+            e->ctx_tid = 0;
+            e->ctx_start = ps[i].starttime;
+        }
+    }
+    struct lxkns_proc *ts = s->tasks.p;
+    for (size_t i = 0; i < s->tasks.n; i++) {
+        struct nsent *e = tab_find(&s->tab, ts[i].ns[LXKNS_LINK_MNT], LXKNS_LINK_MNT);
+        if (!e || (e->ctx_pid && !e->ctx_tid)) continue;
+        if (!e->ctx_pid || ts[i].starttime < e->ctx_start ||
+            (ts[i].starttime == e->ctx_start && ts[i].pid < e->ctx_tid)) {
+            e->ctx_pid = ts[i].tgid;
+            e->ctx_tid = ts[i].pid;
+            e->ctx_start = ts[i].starttime;
+        }
+    }
+}
+
+int lxkns_scan_mounts(struct lxkns_scan *s) {
+    assign_mount_contexts(s);
+    struct mountctx m = {.s = s};
+    pthread_t th;
+    /* a thread of its own: it may unshare(CLONE_FS) and setns() freely, then ends */
+    int r = pthread_create(&th, NULL, mount_worker, &m);
+    if (r) return -r;
+    pthread_join(th, NULL);
+    free(m.buf.p);
+    /* held fds of mount namespaces that had a process after all */
+    for (size_t i = 0; i < s->tab.n; i++) {
+        struct nsent *e = ent_at(&s->tab, i);
+        if (e->held_fd >= 0) {
+            close(e->held_fd);
+            e->held_fd = -1;
+        }
+    }
+    return m.rc;
+}
+
+/* ------------------------------------------------------------ life cycle */
+
+struct lxkns_scan *lxkns_scan_new(const char *procfs, uint64_t flags, uint64_t link_mask) {
+    struct lxkns_scan *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->procfs = strdup(procfs);
+    s->procfd = open(procfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (!s->procfs || s->procfd < 0) {
+        int err = errno;
+        if (s->procfd >= 0) close(s->procfd);
+        free(s->procfs);
+        free(s);
+        errno = err ? err : ENOMEM;
+        return NULL;
+    }
+    s->flags = flags;
+    s->link_mask = link_mask & ((1u << LXKNS_NLINKS) - 1);
+    pthread_mutex_init(&s->tab.mu, NULL);
+    pthread_mutex_init(&s->fail_mu, NULL);
+    s->procs.elsz = s->tasks.elsz = sizeof(struct lxkns_proc);
+    s->fds.elsz = sizeof(struct lxkns_fd);
+    s->socks.elsz = sizeof(struct lxkns_socket);
+    s->mntnss.elsz = sizeof(struct lxkns_mntns);
+    s->binds.elsz = sizeof(struct lxkns_bindmount);
+    s->nss.elsz = sizeof(struct lxkns_ns);
+    s->fails.elsz = sizeof(struct lxkns_failure);
+    struct stat st;
+    if (stat("/proc/self/ns/net", &st) == 0) s->nsfs_dev = (uint64_t)st.st_dev;
+    char link[64];
+    ssize_t l = readlinkat(s->procfd, "self/ns/pid", link, sizeof link);
+    int64_t t;
+    if (l > 0) lxkns_parse_nslink(link, (size_t)l, &t, &s->self_pidns);
+    return s;
+}
+
+void lxkns_scan_free(struct lxkns_scan *s) {
+    if (!s) return;
+    for (size_t i = 0; i < s->tab.n; i++) {
+        struct nsent *e = ent_at(&s->tab, i);
+        if (e->held_fd >= 0) close(e->held_fd);
+    }
+    for (size_t i = 0; i < s->tab.nchunks; i++) free(s->tab.chunks[i]);
+    free(s->tab.chunks);
+    free(s->tab.slots);
+    pthread_mutex_destroy(&s->tab.mu);
+    pthread_mutex_destroy(&s->fail_mu);
+    struct vec *vs[] = {&s->procs, &s->tasks, &s->fds, &s->socks, &s->mntnss,
+                        &s->binds, &s->nss,   &s->fails};
+    for (size_t i = 0; i < sizeof vs / sizeof vs[0]; i++) free(vs[i]->p);
+    free(s->str.p);
+    free(s->pids);
+    if (s->procfd >= 0) close(s->procfd);
+    free(s->procfs);
+    free(s);
+}
+
+#define GETTER(fn, field, type)                                \
+    size_t fn(struct lxkns_scan *s, type **out) {              \
+        *out = s->field.p;                                     \
+        return s->field.n;                                     \
+    }
+GETTER(lxkns_scan_procs, procs, struct lxkns_proc)
+GETTER(lxkns_scan_tasks, tasks, struct lxkns_proc)
+GETTER(lxkns_scan_fds, fds, struct lxkns_fd)
+GETTER(lxkns_scan_socks, socks, struct lxkns_socket)
+GETTER(lxkns_scan_mntnss, mntnss, struct lxkns_mntns)
+GETTER(lxkns_scan_bindmounts, binds, struct lxkns_bindmount)
+GETTER(lxkns_scan_failures, fails, struct lxkns_failure)
+
+size_t lxkns_scan_nss(struct lxkns_scan *s, struct lxkns_ns **out) {
+    s->nss.n = 0;
+    for (size_t i = 0; i < s->tab.n; i++) {
+        struct lxkns_ns *r = vec_push(&s->nss);
+        if (!r) break;
+        *r = ent_at(&s->tab, i)->r;
+    }
+    *out = s->nss.p;
+    return s->nss.n;
+}
+
+size_t lxkns_scan_strings(struct lxkns_scan *s, char **out) {
+    *out = s->str.p;
+    return s->str.n;
+}
+
+uint64_t lxkns_scan_features(struct lxkns_scan *s) { return s->features; }
+uint64_t lxkns_scan_nsfs_dev(struct lxkns_scan *s) { return s->nsfs_dev; }
+uint64_t lxkns_scan_self_pidns(struct lxkns_scan *s) { return s->self_pidns; }

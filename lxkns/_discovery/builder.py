@@ -1,0 +1,122 @@
+"""The private, mutable state of one discovery while its stages run."""
+
+from __future__ import annotations
+
+import errno as errnos
+from dataclasses import dataclass, field
+
+from .._lowlevel import BindMountRecord, FdRecord, ProcRecord, ScanResult
+from ..model import DiscoveryOptions, Source
+from ..model.diagnostics import Diagnostic, DiagnosticKind
+
+_EXAMPLES = 5
+
+
+@dataclass
+class NsDraft:
+    """A namespace being discovered: every sighting of it, and its relations (inodes)."""
+
+    link: int  # type index, lexical order
+    ino: int
+    dev: int = 0
+    sources: set[Source] = field(default_factory=set)
+    procs: list[ProcRecord] = field(default_factory=list)
+    for_children: list[ProcRecord] = field(default_factory=list)
+    tasks: list[ProcRecord] = field(default_factory=list)  # attached non-main threads
+    fds: list[FdRecord] = field(default_factory=list)
+    binds: list[BindMountRecord] = field(default_factory=list)
+    parent: int = 0
+    owner: int = 0
+    owner_uid: int | None = None
+    ref: tuple[str, ...] = ()
+    leaders: list[ProcRecord] = field(default_factory=list)
+    ealdorman: ProcRecord | None = None
+
+
+@dataclass
+class _DiagGroup:
+    kind: DiagnosticKind
+    stage: str
+    message: str
+    errno: int | None
+    count: int = 0
+    examples: list[str] = field(default_factory=list)
+
+
+class Diagnostics:
+    """Collects problems, counting repeats of the same kind in the same stage."""
+
+    def __init__(self) -> None:
+        self._groups: dict[tuple[DiagnosticKind, str, str, int | None], _DiagGroup] = {}
+
+    def add(self, kind: DiagnosticKind, stage: str, message: str, *, errno: int | None = None,
+            example: str | None = None, count: int = 1) -> None:
+        key = (kind, stage, message, errno)
+        group = self._groups.get(key)
+        if group is None:
+            group = self._groups[key] = _DiagGroup(kind, stage, message, errno)
+        group.count += count
+        if example is not None and len(group.examples) < _EXAMPLES and example not in group.examples:
+            group.examples.append(example)
+
+    def oserror(self, stage: str, what: str, err: int, example: str | None = None) -> None:
+        """Record a failed read or open, classified by its errno."""
+        if err in (errnos.ENOENT, errnos.ESRCH):
+            kind, why = DiagnosticKind.VANISHED, "gone while being read"
+        elif err in (errnos.EACCES, errnos.EPERM):
+            kind, why = DiagnosticKind.DENIED, "permission denied"
+        elif err in (errnos.ENOSYS, errnos.ENOTTY, errnos.EOPNOTSUPP):
+            kind, why = DiagnosticKind.UNSUPPORTED, "not supported by this kernel"
+        elif err == errnos.EBADMSG:
+            kind, why = DiagnosticKind.MALFORMED, "malformed contents"
+        else:
+            kind, why = DiagnosticKind.UNAVAILABLE, _strerror(err)
+        self.add(kind, stage, f"{what}: {why}", errno=err, example=example)
+
+    def result(self) -> tuple[Diagnostic, ...]:
+        order = sorted(self._groups.values(), key=lambda g: (g.stage, g.kind.value, g.message))
+        return tuple(
+            Diagnostic(kind=g.kind, stage=g.stage, message=g.message, count=g.count,
+                       errno=g.errno, examples=tuple(g.examples))
+            for g in order
+        )
+
+
+def _strerror(err: int) -> str:
+    import os  # noqa: PLC0415
+
+    return os.strerror(err) if err > 0 else f"error {err}"
+
+
+@dataclass
+class Builder:
+    """What the stages share: the options, the scan, and the drafts they fill in."""
+
+    options: DiscoveryOptions
+    scan: ScanResult
+    procfs: str
+    diagnostics: Diagnostics = field(default_factory=Diagnostics)
+    namespaces: dict[tuple[int, int], NsDraft] = field(default_factory=dict)
+    procs: dict[int, ProcRecord] = field(default_factory=dict)
+    tasks: dict[int, list[ProcRecord]] = field(default_factory=dict)  # non-main threads by PID
+    socket_processes: dict[int, list[int]] = field(default_factory=dict)
+    cgroups: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)  # (pid, tid)
+    frozen: dict[str, bool] = field(default_factory=dict)  # fridge cgroup -> frozen
+    user_names: dict[int, str] = field(default_factory=dict)
+    pid_chains: list[tuple[tuple[tuple[int, int], ...], bool]] = field(default_factory=list)
+    affinity: dict[int, tuple[tuple[int, int], ...]] = field(default_factory=dict)  # by TID
+    online_cpus: tuple[tuple[int, int], ...] = ()
+    self_pidns: int = 0
+    initial: dict[int, int] = field(default_factory=dict)  # type index -> ino
+
+    def draft(self, link: int, ino: int, source: Source) -> NsDraft:
+        """The draft of a namespace, created on its first sighting."""
+        key = (link, ino)
+        d = self.namespaces.get(key)
+        if d is None:
+            d = self.namespaces[key] = NsDraft(link, ino)
+        d.sources.add(source)
+        return d
+
+    def proc_path(self, pid: int, tid: int = 0) -> str:
+        return f"{self.procfs}/{pid}/task/{tid}" if tid else f"{self.procfs}/{pid}"

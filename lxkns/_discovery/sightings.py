@@ -1,0 +1,78 @@
+"""Stages: namespaces seen through processes, threads, fds, sockets and bind mounts."""
+
+from __future__ import annotations
+
+from .._lowlevel.records import (
+    LINK_NET,
+    LINK_PID,
+    LINK_PID_FOR_CHILDREN,
+    LINK_TIME,
+    LINK_TIME_FOR_CHILDREN,
+)
+from ..model import Source
+from .builder import Builder
+from .scanning import selected_links
+
+_FOR_CHILDREN = ((LINK_PID_FOR_CHILDREN, LINK_PID), (LINK_TIME_FOR_CHILDREN, LINK_TIME))
+
+
+def add_from_procs(b: Builder) -> None:
+    """/proc/PID/ns/*; pid_for_children and time_for_children where they differ."""
+    links = sorted(selected_links(b.options))
+    children = [(k, t) for k, t in _FOR_CHILDREN if t in links]
+    for r in b.procs.values():
+        for k in links:
+            ino = r.ns[k]
+            if ino:
+                b.draft(k, ino, Source.PROCESS).procs.append(r)
+        for k, t in children:
+            ino = r.ns[k]
+            if ino and ino != r.ns[t]:
+                b.draft(t, ino, Source.FOR_CHILDREN).for_children.append(r)
+
+
+def add_from_tasks(b: Builder) -> None:
+    """Threads attached to namespaces other than their process' ("loose threads")."""
+    links = sorted(selected_links(b.options))
+    children = [(k, t) for k, t in _FOR_CHILDREN if t in links]
+    for pid, tasks in b.tasks.items():
+        proc = b.procs[pid]
+        for t in tasks:
+            for k in links:
+                ino = t.ns[k]
+                if ino and ino != proc.ns[k]:
+                    b.draft(k, ino, Source.TASK).tasks.append(t)
+            for k, typ in children:
+                ino = t.ns[k]
+                if ino and ino != t.ns[typ] and ino != proc.ns[k]:
+                    b.draft(typ, ino, Source.FOR_CHILDREN).for_children.append(t)
+
+
+def add_from_fds(b: Builder) -> None:
+    """Namespace fds held open by processes."""
+    links = selected_links(b.options)
+    for f in b.scan.fds:
+        if f.kind == 0 and f.link in links:
+            b.draft(f.link, f.ino, Source.FD).fds.append(f)
+
+
+def add_from_sockets(b: Builder) -> None:
+    """The network namespace of every socket, and which processes hold each socket."""
+    for f in b.scan.fds:
+        if f.kind == 1:
+            pids = b.socket_processes.setdefault(f.ino, [])
+            if not pids or pids[-1] != f.pid:
+                pids.append(f.pid)
+    if LINK_NET not in selected_links(b.options):
+        return
+    for s in b.scan.sockets:
+        if s.netns:
+            b.draft(LINK_NET, s.netns, Source.SOCKET)
+
+
+def add_from_bindmounts(b: Builder) -> None:
+    """Namespaces bind-mounted in any mount namespace."""
+    links = selected_links(b.options)
+    for m in b.scan.bindmounts:
+        if m.link in links:
+            b.draft(m.link, m.ino, Source.BINDMOUNT).binds.append(m)

@@ -1,0 +1,614 @@
+"""The pure-Python scanner: the same scan as the native helper, slower.
+
+It serves where the compiled module cannot be loaded, and the test suite
+runs it against the native one. It follows lxkns_native.c step by step
+(single-threaded), so both return the same records.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import stat
+import sys
+import threading
+from dataclasses import dataclass, field
+
+from ..errors import ParseError, ScanError
+from . import parsers, syscalls
+from .records import (
+    LINK_MNT,
+    LINK_NAMES,
+    LINK_NET,
+    LINK_PID,
+    LINK_TYPE,
+    LINK_USER,
+    NLINKS,
+    BindMountRecord,
+    Failure,
+    FailureRecord,
+    FdRecord,
+    Missing,
+    MntnsRecord,
+    NsRecord,
+    Origin,
+    ProcRecord,
+    ScanFlags,
+    ScanRequest,
+    ScanResult,
+    SocketRecord,
+)
+
+_LINK_PATHS = tuple("ns/" + name for name in LINK_NAMES)
+_O_PATH_DIR = os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC
+_O_READ = os.O_RDONLY | os.O_CLOEXEC | os.O_NOCTTY
+_UID_BYTES = 4
+
+
+@dataclass
+class _Ent:
+    ino: int
+    link: int
+    origin: int
+    dev: int = 0
+    owner: int = 0
+    parent: int = 0
+    owner_uid: int = -1
+    open_err: int = 0
+    owner_err: int = 0
+    parent_err: int = 0
+    uid_err: int = 0
+    ctx_pid: int = 0
+    ctx_tid: int = 0
+    ctx_start: int = 0
+    fd_pid: int = 0
+    fd_fd: int = 0
+    held_fd: int = -1
+    mnt_done: bool = False
+
+    def record(self) -> NsRecord:
+        return NsRecord(self.ino, self.dev, self.link, self.origin, self.owner, self.parent,
+                        self.owner_uid, self.open_err, self.owner_err, self.parent_err,
+                        self.uid_err)
+
+
+def _read(dirfd: int, name: str) -> bytes:
+    fd = os.open(name, _O_READ, dir_fd=dirfd)
+    try:
+        chunks = []
+        while True:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+
+
+def _err(exc: OSError) -> int:
+    return exc.errno or errno.EIO
+
+
+@dataclass
+class _Scan:
+    req: ScanRequest
+    procfd: int
+    nsfs_dev: int = 0
+    self_pidns: int = 0
+    missing: Missing = Missing(0)
+    table: dict[tuple[int, int], _Ent] = field(default_factory=dict)
+    procs: list[ProcRecord] = field(default_factory=list)
+    tasks: list[ProcRecord] = field(default_factory=list)
+    fds: list[FdRecord] = field(default_factory=list)
+    sockets: list[SocketRecord] = field(default_factory=list)
+    mntns: list[MntnsRecord] = field(default_factory=list)
+    binds: list[BindMountRecord] = field(default_factory=list)
+    fails: list[FailureRecord] = field(default_factory=list)
+    mount_error: BaseException | None = None
+
+    @property
+    def flags(self) -> ScanFlags:
+        return self.req.flags
+
+    def fail(self, what: Failure, pid: int, tid: int, arg: int, err: int) -> None:
+        self.fails.append(FailureRecord(int(what), pid, tid, arg, err))
+
+    # ---------------------------------------------------------------- ioctls
+
+    def claim(self, ino: int, link: int, origin: Origin) -> tuple[_Ent, bool]:
+        key = (link, ino)
+        ent = self.table.get(key)
+        if ent is not None:
+            return ent, False
+        ent = self.table[key] = _Ent(ino, link, int(origin))
+        return ent, True
+
+    def follow(self, nfd: int, link: int, origin: Origin) -> int:
+        try:
+            ino = os.fstat(nfd).st_ino
+            ent, new = self.claim(ino, link, origin)
+            if new:
+                self.meta(ent, nfd)
+            return ino
+        except OSError:
+            return 0
+        finally:
+            os.close(nfd)
+
+    def meta(self, ent: _Ent, fd: int) -> None:
+        try:
+            st = os.fstat(fd)
+        except OSError as exc:
+            ent.open_err = _err(exc)
+            return
+        ent.dev = st.st_dev
+        if st.st_ino != ent.ino:
+            ent.open_err = errno.ESTALE
+            return
+        if not self.flags & ScanFlags.META:
+            return
+        if ent.link == LINK_USER:
+            buf = bytearray(_UID_BYTES)
+            try:
+                fcntl.ioctl(fd, syscalls.NS_GET_OWNER_UID, buf, True)
+                ent.owner_uid = int.from_bytes(buf, sys.byteorder)
+            except OSError as exc:
+                ent.uid_err = _err(exc)
+                if exc.errno in (errno.ENOTTY, errno.EINVAL):
+                    self.missing |= Missing.OWNER_UID
+        else:
+            try:
+                ufd = fcntl.ioctl(fd, syscalls.NS_GET_USERNS)
+                ent.owner = self.follow(ufd, LINK_USER, Origin.OWNER)
+            except OSError as exc:
+                ent.owner_err = _err(exc)
+                if exc.errno == errno.ENOTTY:
+                    self.missing |= Missing.NS_IOCTLS
+        if ent.link in (LINK_USER, LINK_PID):
+            try:
+                pfd = fcntl.ioctl(fd, syscalls.NS_GET_PARENT)
+                ent.parent = self.follow(pfd, ent.link, Origin.PARENT)
+            except OSError as exc:
+                ent.parent_err = _err(exc)
+                if exc.errno == errno.ENOTTY:
+                    self.missing |= Missing.NS_IOCTLS
+
+    def seen(self, ino: int, link: int, origin: Origin, dirfd: int, name: str,
+             pid: int, tid: int) -> _Ent:
+        ent, new = self.claim(ino, link, origin)
+        if not new:
+            return ent
+        try:
+            fd = os.open(name, _O_READ, dir_fd=dirfd)
+        except OSError as exc:
+            ent.open_err = _err(exc)
+            self.fail(Failure.NSOPEN, pid, tid, ino, ent.open_err)
+            return ent
+        try:
+            self.meta(ent, fd)
+        finally:
+            os.close(fd)
+        return ent
+
+    # ---------------------------------------------------------------- walk
+
+    def read_links(self, dfd: int, pid: int, tid: int, origin: Origin) -> tuple[int, ...]:
+        ns = [0] * NLINKS
+        failed = first_err = 0
+        for k in range(NLINKS):
+            if not self.req.link_mask & (1 << k):
+                continue
+            try:
+                text = os.readlink(_LINK_PATHS[k], dir_fd=dfd)
+            except OSError as exc:
+                failed |= 1 << k
+                first_err = first_err or _err(exc)
+                continue
+            parsed = parsers.try_nslink(os.fsencode(text))
+            if parsed is None or parsed[0] != LINK_TYPE[k]:
+                continue
+            ns[k] = parsed[1]
+            self.seen(parsed[1], parsed[0], origin, dfd, _LINK_PATHS[k], pid, tid)
+        if failed:
+            self.fail(Failure.NSLINK, pid, tid, failed, first_err)
+        return tuple(ns)
+
+    def read_stat(self, dfd: int) -> parsers.StatFields:
+        try:
+            data = _read(dfd, "stat")
+        except OSError:
+            raise
+        try:
+            return parsers.parse_stat(data)
+        except ParseError:
+            raise OSError(errno.EBADMSG, "malformed stat") from None
+
+    def read_cgroup(self, dfd: int, pid: int, tid: int) -> str:
+        if not self.flags & ScanFlags.CGROUP:
+            return ""
+        try:
+            return _read(dfd, "cgroup").decode("utf-8", "surrogateescape")
+        except OSError as exc:
+            self.fail(Failure.CGROUP, pid, tid, 0, _err(exc))
+            return ""
+
+    def read_nspid(self, dfd: int, ns: tuple[int, ...], pid: int, tid: int) -> tuple[int, ...]:
+        if not (self.flags & ScanFlags.NSPID and ns[LINK_PID] and ns[LINK_PID] != self.self_pidns):
+            return ()
+        try:
+            value = parsers.nspid_from_status(_read(dfd, "status"))
+        except OSError as exc:
+            self.fail(Failure.STATUS, pid, tid, 0, _err(exc))
+            return ()
+        try:
+            return parsers.parse_nspid(value.decode()) if value else ()
+        except (ParseError, UnicodeDecodeError):
+            return ()
+
+    def scan_pid(self, pid: int) -> None:
+        try:
+            dfd = os.open(str(pid), _O_PATH_DIR, dir_fd=self.procfd)
+        except OSError as exc:
+            self.fail(Failure.PIDDIR, pid, 0, 0, _err(exc))
+            return
+        try:
+            try:
+                st = self.read_stat(dfd)
+            except OSError as exc:
+                self.fail(Failure.STAT, pid, 0, 0, _err(exc))
+                return
+            flags = self.flags
+            ns = self.read_links(dfd, st.pid, 0, Origin.PROC) if flags & ScanFlags.PROCS else (0,) * NLINKS
+            cmdline: tuple[str, ...] = ()
+            if flags & ScanFlags.CMDLINE:
+                try:
+                    cmdline = parsers.split_cmdline(_read(dfd, "cmdline"))
+                except OSError as exc:
+                    self.fail(Failure.CMDLINE, pid, 0, 0, _err(exc))
+            cgroup = self.read_cgroup(dfd, pid, 0)
+            nspid = self.read_nspid(dfd, ns, pid, 0)
+            rec = ProcRecord(st.pid, st.pid, st.ppid, st.state, st.starttime, st.nice, st.priority,
+                             st.policy, st.nthreads, ns, st.comm.decode("utf-8", "surrogateescape"),
+                             cmdline, cgroup, nspid)
+            self.procs.append(rec)
+            if flags & ScanFlags.TASKS and st.nthreads > 1:
+                self.scan_tasks(dfd, rec)
+            if flags & (ScanFlags.FDS | ScanFlags.SOCKETS):
+                self.scan_fds(dfd, pid)
+        finally:
+            os.close(dfd)
+
+    def scan_tasks(self, dfd: int, proc: ProcRecord) -> None:
+        try:
+            td = os.open("task", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC, dir_fd=dfd)
+        except OSError as exc:
+            self.fail(Failure.TASKDIR, proc.pid, 0, 0, _err(exc))
+            return
+        try:
+            names = os.listdir(td)
+        except OSError as exc:
+            self.fail(Failure.TASKDIR, proc.pid, 0, 0, _err(exc))
+            os.close(td)
+            return
+        try:
+            for name in names:
+                if not name.isdecimal() or int(name) == proc.pid:
+                    continue
+                try:
+                    tdd = os.open(name, _O_PATH_DIR, dir_fd=td)
+                except OSError:
+                    continue
+                try:
+                    self.scan_task(tdd, proc, int(name))
+                finally:
+                    os.close(tdd)
+        finally:
+            os.close(td)
+
+    def scan_task(self, tdd: int, proc: ProcRecord, tid: int) -> None:
+        try:
+            st = self.read_stat(tdd)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOENT, errno.ESRCH):
+                self.fail(Failure.STAT, proc.pid, tid, 0, _err(exc))
+            return
+        flags = self.flags
+        ns = (self.read_links(tdd, proc.pid, st.pid, Origin.TASK) if flags & ScanFlags.PROCS
+              else (0,) * NLINKS)
+        cgroup = self.read_cgroup(tdd, proc.pid, st.pid)
+        nspid = self.read_nspid(tdd, ns, proc.pid, st.pid)
+        self.tasks.append(ProcRecord(st.pid, proc.pid, proc.ppid, st.state, st.starttime, st.nice,
+                                     st.priority, st.policy, st.nthreads, ns,
+                                     st.comm.decode("utf-8", "surrogateescape"), (), cgroup,
+                                     nspid))
+
+    def scan_fds(self, dfd: int, pid: int) -> None:
+        try:
+            fdd = os.open("fd", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC, dir_fd=dfd)
+        except OSError as exc:
+            self.fail(Failure.FDDIR, pid, 0, 0, _err(exc))
+            return
+        try:
+            try:
+                names = os.listdir(fdd)
+            except OSError as exc:
+                self.fail(Failure.FDDIR, pid, 0, 0, _err(exc))
+                return
+            denied = 0
+            for name in names:
+                if not name.isdecimal():
+                    continue
+                try:
+                    link = os.fsencode(os.readlink(name, dir_fd=fdd))
+                except OSError as exc:
+                    if exc.errno != errno.ENOENT and not denied:
+                        denied = _err(exc)
+                    continue
+                if not link or len(link) >= 256:
+                    continue
+                if link.startswith(b"socket:["):
+                    if not self.flags & ScanFlags.SOCKETS:
+                        continue
+                    digits = link[8:-1]
+                    if link[-1:] != b"]" or not digits.isdigit() or not digits.isascii():
+                        continue
+                    self.fds.append(FdRecord(pid, int(name), 1, LINK_NET, int(digits)))
+                elif not link.startswith(b"/"):
+                    parsed = parsers.try_nslink(link)
+                    if parsed is None or not self.req.link_mask & (1 << parsed[0]):
+                        continue
+                    self.fds.append(FdRecord(pid, int(name), 0, parsed[0], parsed[1]))
+                    ent = self.seen(parsed[1], parsed[0], Origin.FD, fdd, name, pid, 0)
+                    if not ent.fd_pid:
+                        ent.fd_pid, ent.fd_fd = pid, int(name)
+            if denied:
+                self.fail(Failure.FDDIR, pid, 0, 0, denied)
+        finally:
+            os.close(fdd)
+
+    def walk(self) -> None:
+        try:
+            names = os.listdir(self.req.procfs)
+        except OSError as exc:
+            raise ScanError(_err(exc), f"cannot list {self.req.procfs}: {os.strerror(_err(exc))}") from exc
+        pids = sorted(int(n) for n in names if n.isdecimal() and 0 < int(n) < 1 << 31)
+        for pid in pids:
+            self.scan_pid(pid)
+
+    # ---------------------------------------------------------------- sockets
+
+    def scan_sockets(self) -> None:
+        if not self.flags & ScanFlags.SOCKETS:
+            return
+        first: dict[int, FdRecord] = {}
+        for f in sorted(r for r in self.fds if r.kind == 1):
+            first.setdefault(f.ino, f)
+        holders = sorted(first.values(), key=lambda f: (f.pid, f.fd))
+        pidfd, pidfd_of, pidfd_err = -1, 0, 0
+        try:
+            for f in holders:
+                if self.missing & Missing.PIDFD:
+                    self.sockets.append(SocketRecord(f.ino, f.pid, f.fd, 0, errno.ENOSYS))
+                    continue
+                if f.pid != pidfd_of:
+                    if pidfd >= 0:
+                        os.close(pidfd)
+                    pidfd, pidfd_of, pidfd_err = -1, f.pid, 0
+                    try:
+                        pidfd = syscalls.pidfd_open(f.pid)
+                    except OSError as exc:
+                        pidfd_err = _err(exc)
+                        if exc.errno == errno.ENOSYS:
+                            self.missing |= Missing.PIDFD
+                        else:
+                            self.fail(Failure.PIDFD, f.pid, 0, 0, pidfd_err)
+                if pidfd < 0:
+                    self.sockets.append(SocketRecord(f.ino, f.pid, f.fd, 0, pidfd_err))
+                    continue
+                self.sockets.append(self.socket_netns(pidfd, f))
+        finally:
+            if pidfd >= 0:
+                os.close(pidfd)
+
+    def socket_netns(self, pidfd: int, f: FdRecord) -> SocketRecord:
+        try:
+            sfd = syscalls.pidfd_getfd(pidfd, f.fd)
+        except OSError as exc:
+            if exc.errno == errno.ENOSYS:
+                self.missing |= Missing.PIDFD
+            elif exc.errno != errno.EBADF:
+                self.fail(Failure.GETFD, f.pid, 0, f.fd, _err(exc))
+            return SocketRecord(f.ino, f.pid, f.fd, 0, _err(exc))
+        try:
+            st = os.fstat(sfd)
+            if not stat.S_ISSOCK(st.st_mode) or st.st_ino != f.ino:
+                return SocketRecord(f.ino, f.pid, f.fd, 0, errno.ESTALE)
+            nfd = fcntl.ioctl(sfd, syscalls.SIOCGSKNS)
+        except OSError as exc:
+            if exc.errno == errno.ENOTTY:
+                self.missing |= Missing.SIOCGSKNS
+            else:
+                self.fail(Failure.SKNS, f.pid, 0, f.ino, _err(exc))
+            return SocketRecord(f.ino, f.pid, f.fd, 0, _err(exc))
+        finally:
+            os.close(sfd)
+        return SocketRecord(f.ino, f.pid, f.fd, self.follow(nfd, LINK_NET, Origin.SOCKET), 0)
+
+    # ---------------------------------------------------------------- mounts
+
+    def assign_mount_contexts(self) -> None:
+        for p in self.procs:
+            ent = self.table.get((LINK_MNT, p.ns[LINK_MNT]))
+            if ent is None:
+                continue
+            if not ent.ctx_pid or ent.ctx_tid or (p.starttime, p.pid) < (ent.ctx_start, ent.ctx_pid):
+                ent.ctx_pid, ent.ctx_tid, ent.ctx_start = p.pid, 0, p.starttime
+        for t in self.tasks:
+            ent = self.table.get((LINK_MNT, t.ns[LINK_MNT]))
+            if ent is None or (ent.ctx_pid and not ent.ctx_tid):
+                continue
+            if not ent.ctx_pid or (t.starttime, t.pid) < (ent.ctx_start, ent.ctx_tid):
+                ent.ctx_pid, ent.ctx_tid, ent.ctx_start = t.tgid, t.pid, t.starttime
+
+    def open_in_root(self, rootfd: int, path: str) -> int:
+        if not self.missing & Missing.OPENAT2:
+            try:
+                return syscalls.openat2_in_root(rootfd, path)
+            except OSError as exc:
+                if exc.errno != errno.ENOSYS:
+                    raise
+                self.missing |= Missing.OPENAT2
+        return os.open(path.lstrip("/") or ".", _O_READ, dir_fd=rootfd)
+
+    def parse_mountinfo(self, mntns: int, text: bytes, ctx: tuple[int, int] | None) -> None:
+        rootfd = -1
+        try:
+            for link, ino, raw in parsers.nsfs_mounts(text):
+                if not self.req.link_mask & (1 << link):
+                    continue
+                path = raw.decode("utf-8", "surrogateescape")
+                ent, new = self.claim(ino, link, Origin.BINDMOUNT)
+                err = -1
+                if new:
+                    try:
+                        if ctx is None:
+                            fd = os.open(path, _O_READ)
+                        else:
+                            if rootfd < 0:
+                                pid, tid = ctx
+                                rp = f"{pid}/task/{tid}/root" if tid else f"{pid}/root"
+                                rootfd = os.open(rp, _O_PATH_DIR, dir_fd=self.procfd)
+                            fd = self.open_in_root(rootfd, path)
+                    except OSError as exc:
+                        err = ent.open_err = _err(exc)
+                    else:
+                        self.meta(ent, fd)
+                        err = ent.open_err
+                        if link == LINK_MNT and not err:
+                            ent.held_fd = fd
+                        else:
+                            os.close(fd)
+                self.binds.append(BindMountRecord(mntns, link, ino, path, err))
+        finally:
+            if rootfd >= 0:
+                os.close(rootfd)
+
+    def mount_one(self, ent: _Ent, state: dict[str, bool]) -> None:
+        keep = bool(self.flags & ScanFlags.KEEP_MOUNTINFO)
+        if ent.ctx_pid:
+            pid, tid = ent.ctx_pid, ent.ctx_tid
+            name = f"{pid}/task/{tid}/mountinfo" if tid else f"{pid}/mountinfo"
+            try:
+                text = _read(self.procfd, name)
+            except OSError as exc:
+                self.mntns.append(MntnsRecord(ent.ino, pid, tid, _err(exc), None))
+                self.fail(Failure.MOUNTINFO, pid, tid, ent.ino, _err(exc))
+                return
+            self.mntns.append(MntnsRecord(ent.ino, pid, tid, 0,
+                                          text.decode("utf-8", "surrogateescape") if keep else None))
+            self.parse_mountinfo(ent.ino, text, (pid, tid))
+            return
+        fd, err = ent.held_fd, errno.ENOENT
+        ent.held_fd = -1
+        if fd < 0 and ent.fd_pid:
+            try:
+                fd = os.open(f"{ent.fd_pid}/fd/{ent.fd_fd}", _O_READ, dir_fd=self.procfd)
+            except OSError as exc:
+                err = _err(exc)
+        if fd < 0:
+            err = ent.open_err or err
+            self.mntns.append(MntnsRecord(ent.ino, 0, 0, err, None))
+            self.fail(Failure.SETNS, 0, 0, ent.ino, err)
+            return
+        try:
+            if not state["unshared"]:
+                try:
+                    syscalls.unshare(syscalls.CLONE_FS)
+                except OSError as exc:
+                    self.mntns.append(MntnsRecord(ent.ino, 0, 0, _err(exc), None))
+                    self.fail(Failure.UNSHARE, 0, 0, ent.ino, _err(exc))
+                    return
+                state["unshared"] = True
+            try:
+                syscalls.setns(fd, syscalls.CLONE_NEWNS)
+            except OSError as exc:
+                self.mntns.append(MntnsRecord(ent.ino, 0, 0, _err(exc), None))
+                self.fail(Failure.SETNS, 0, 0, ent.ino, _err(exc))
+                return
+        finally:
+            os.close(fd)
+        try:
+            text = _read(self.procfd, "thread-self/mountinfo")
+        except OSError as exc:
+            self.mntns.append(MntnsRecord(ent.ino, 0, 0, _err(exc), None))
+            self.fail(Failure.MOUNTINFO, 0, 0, ent.ino, _err(exc))
+            return
+        self.mntns.append(MntnsRecord(ent.ino, 0, 0, 0,
+                                      text.decode("utf-8", "surrogateescape") if keep else None))
+        self.parse_mountinfo(ent.ino, text, None)
+
+    def mount_worker(self) -> None:
+        state = {"unshared": False}
+        try:
+            progress = True
+            while progress:
+                progress = False
+                for ent in list(self.table.values()):
+                    if ent.link != LINK_MNT or ent.mnt_done:
+                        continue
+                    ent.mnt_done = True
+                    progress = True
+                    self.mount_one(ent, state)
+        except BaseException as exc:  # surfaces in the calling thread
+            self.mount_error = exc
+
+    def scan_mounts(self) -> None:
+        self.assign_mount_contexts()
+        # a thread of its own: it may unshare(CLONE_FS) and setns() freely, then ends
+        helper = threading.Thread(target=self.mount_worker, name="lxkns-mounts", daemon=True)
+        helper.start()
+        helper.join()
+        for ent in self.table.values():
+            if ent.held_fd >= 0:
+                os.close(ent.held_fd)
+                ent.held_fd = -1
+        if self.mount_error is not None:
+            raise self.mount_error
+
+    def close(self) -> None:
+        for ent in self.table.values():
+            if ent.held_fd >= 0:
+                os.close(ent.held_fd)
+                ent.held_fd = -1
+        os.close(self.procfd)
+
+
+def scan(req: ScanRequest) -> ScanResult:
+    """Run a whole scan in Python; see :func:`lxkns._lowlevel.scan`."""
+    try:
+        procfd = os.open(req.procfs, _O_PATH_DIR)
+    except OSError as exc:
+        raise ScanError(_err(exc), f"cannot open procfs root {req.procfs!r}: {os.strerror(_err(exc))}") from exc
+    s = _Scan(req, procfd)
+    try:
+        try:
+            s.nsfs_dev = os.stat("/proc/self/ns/net").st_dev
+        except OSError:
+            pass
+        try:
+            parsed = parsers.try_nslink(os.fsencode(os.readlink("self/ns/pid", dir_fd=procfd)))
+            s.self_pidns = parsed[1] if parsed else 0
+        except OSError:
+            pass
+        s.walk()
+        s.scan_sockets()
+        if req.mounts:
+            s.scan_mounts()
+        return ScanResult(
+            tuple(s.procs), tuple(s.tasks), tuple(s.fds), tuple(s.sockets), tuple(s.mntns),
+            tuple(s.binds), tuple(e.record() for e in s.table.values()), tuple(s.fails),
+            s.missing, s.nsfs_dev, s.self_pidns, "python",
+        )
+    finally:
+        s.close()

@@ -1,0 +1,85 @@
+"""The few syscalls the pure-Python scanner needs that the os module lacks.
+
+Only used when the native helper is unavailable. Each wrapper raises OSError
+with the errno, like the os module does.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import platform
+
+# Syscall numbers are the same on every architecture that uses the generic
+# table (x86-64 included) for these recent calls.
+_SYS_SETNS = {"x86_64": 308, "aarch64": 268}.get(platform.machine())
+_SYS_UNSHARE = {"x86_64": 272, "aarch64": 97}.get(platform.machine())
+_SYS_PIDFD_OPEN = 434
+_SYS_OPENAT2 = 437
+_SYS_PIDFD_GETFD = 438
+
+CLONE_FS = 0x00000200
+CLONE_NEWNS = 0x00020000
+RESOLVE_NO_MAGICLINKS = 0x02
+RESOLVE_IN_ROOT = 0x10
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_syscall = _libc.syscall
+_syscall.restype = ctypes.c_long
+
+
+class _OpenHow(ctypes.Structure):
+    _fields_ = [("flags", ctypes.c_uint64), ("mode", ctypes.c_uint64), ("resolve", ctypes.c_uint64)]
+
+
+def _check(ret: int) -> int:
+    if ret < 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+    return ret
+
+
+def pidfd_open(pid: int) -> int:
+    if hasattr(os, "pidfd_open"):
+        return os.pidfd_open(pid)
+    return _check(_syscall(_SYS_PIDFD_OPEN, ctypes.c_int(pid), ctypes.c_uint(0)))
+
+
+def pidfd_getfd(pidfd: int, fd: int) -> int:
+    return _check(_syscall(_SYS_PIDFD_GETFD, ctypes.c_int(pidfd), ctypes.c_int(fd), ctypes.c_uint(0)))
+
+
+def setns(fd: int, nstype: int) -> None:
+    if hasattr(os, "setns"):
+        os.setns(fd, nstype)
+        return
+    if _SYS_SETNS is None:
+        raise OSError(errno.ENOSYS, "setns: unknown architecture")
+    _check(_syscall(_SYS_SETNS, ctypes.c_int(fd), ctypes.c_int(nstype)))
+
+
+def unshare(flags: int) -> None:
+    if hasattr(os, "unshare"):
+        os.unshare(flags)
+        return
+    if _SYS_UNSHARE is None:
+        raise OSError(errno.ENOSYS, "unshare: unknown architecture")
+    _check(_syscall(_SYS_UNSHARE, ctypes.c_int(flags)))
+
+
+def openat2_in_root(rootfd: int, path: str) -> int:
+    """Open ``path`` below ``rootfd`` with symlinks and ``..`` confined to that root."""
+    how = _OpenHow(os.O_RDONLY | os.O_CLOEXEC | os.O_NOCTTY, 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
+    raw = os.fsencode(path)
+    return _check(
+        _syscall(_SYS_OPENAT2, ctypes.c_int(rootfd), ctypes.c_char_p(raw), ctypes.byref(how),
+                 ctypes.c_size_t(ctypes.sizeof(how)))
+    )
+
+# ioctl request numbers: _IO(0xb7, n) from linux/nsfs.h, SIOCGSKNS from linux/sockios.h
+NS_GET_USERNS = 0xB701
+NS_GET_PARENT = 0xB702
+NS_GET_NSTYPE = 0xB703
+NS_GET_OWNER_UID = 0xB704
+SIOCGSKNS = 0x894C

@@ -1,0 +1,25 @@
+"""The lxkns information model: frozen, typed objects linked into one graph."""
+
+from .diagnostics import Diagnostic, DiagnosticKind
+from .discovery import Discovery
+from .namespaces import HierarchicalNamespace, Namespace, UserNamespace
+from .options import FULL, STANDARD, DiscoveryOptions
+from .pidmap import NamespacedPID, PIDMap
+from .processes import Process, Task
+from .types import (
+    ALL_TYPES,
+    LEXICAL_ORDER,
+    NamespaceID,
+    NamespaceRef,
+    NamespaceType,
+    Source,
+    parse_type_id,
+    ref_text,
+)
+
+__all__ = [
+    "ALL_TYPES", "FULL", "LEXICAL_ORDER", "STANDARD", "Diagnostic", "DiagnosticKind", "Discovery",
+    "DiscoveryOptions", "HierarchicalNamespace", "Namespace", "NamespaceID", "NamespaceRef",
+    "NamespaceType", "NamespacedPID", "PIDMap", "Process", "Source", "Task", "UserNamespace",
+    "parse_type_id", "ref_text",
+]

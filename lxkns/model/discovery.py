@@ -1,0 +1,112 @@
+"""The result of one discovery: an immutable graph of namespaces and processes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from types import MappingProxyType
+from typing import overload
+
+import attrs
+
+from ..errors import UnknownNamespaceError, UnknownProcessError
+from .diagnostics import Diagnostic
+from .namespaces import HierarchicalNamespace, Namespace, UserNamespace
+from .options import DiscoveryOptions
+from .pidmap import PIDMap
+from .processes import Process, Task
+from .types import LEXICAL_ORDER, NamespaceID, NamespaceType, parse_type_id
+
+_EMPTY: Mapping[NamespaceID, Namespace] = MappingProxyType({})
+
+
+@attrs.frozen(eq=False, repr=False, kw_only=True)
+class Discovery:
+    """Everything one discovery found, linked into one graph.
+
+    ``namespaces[t]`` maps IDs to the namespaces of type ``t``;
+    ``processes`` maps PIDs to processes; ``initial_namespaces`` holds the
+    namespaces of the kernel's own threads (the host's), where visible;
+    ``user_roots`` and ``pid_roots`` are the namespaces of those types
+    without a (visible) parent; ``socket_processes`` maps socket inodes to
+    the PIDs holding them; ``diagnostics`` says what could not be seen.
+    """
+
+    options: DiscoveryOptions
+    namespaces: Mapping[NamespaceType, Mapping[NamespaceID, Namespace]]
+    processes: Mapping[int, Process]
+    initial_namespaces: Mapping[NamespaceType, Namespace]
+    user_roots: tuple[UserNamespace, ...] = ()
+    pid_roots: tuple[HierarchicalNamespace, ...] = ()
+    pid_map: PIDMap | None = None
+    socket_processes: Mapping[int, tuple[int, ...]] = MappingProxyType({})
+    diagnostics: tuple[Diagnostic, ...] = ()
+    online_cpus: tuple[tuple[int, int], ...] = ()
+    nsfs_dev: int = 0
+    scanner: str = ""
+    procfs_root: str = "/proc"
+
+    # ------------------------------------------------------------ lookups
+
+    def process(self, pid: int) -> Process:
+        """The process with this PID; UnknownProcessError if there is none."""
+        try:
+            return self.processes[pid]
+        except KeyError:
+            raise UnknownProcessError(f"no process with PID {pid} in this discovery") from None
+
+    def task(self, tid: int) -> Task:
+        """The thread with this TID (main threads included)."""
+        proc = self.processes.get(tid)
+        if proc is not None:
+            for t in proc.tasks:
+                if t.tid == tid:
+                    return t
+        for proc in self.processes.values():
+            for t in proc.tasks:
+                if t.tid == tid:
+                    return t
+        raise UnknownProcessError(f"no thread with TID {tid} in this discovery")
+
+    @overload
+    def namespace(self, which: str) -> Namespace: ...
+    @overload
+    def namespace(self, which: NamespaceID | int, type: NamespaceType) -> Namespace: ...
+
+    def namespace(self, which: str | NamespaceID | int, type: NamespaceType | None = None) -> Namespace:
+        """A namespace by ``"net:[4026531833]"``, or by ID or inode and type.
+
+        ParseError for malformed text, UnknownNamespaceError if not found.
+        """
+        if isinstance(which, str):
+            type, ino = parse_type_id(which)
+        elif type is None:
+            raise TypeError("namespace(id) needs the namespace type")
+        else:
+            ino = which.ino if isinstance(which, NamespaceID) else int(which)
+        ns = self.namespaces.get(type, _EMPTY).get(NamespaceID(self.nsfs_dev, ino))
+        if ns is None:
+            for candidate in self.namespaces.get(type, _EMPTY).values():
+                if candidate.id.ino == ino:
+                    return candidate
+            raise UnknownNamespaceError(f"no namespace {type.type_name}:[{ino}] in this discovery")
+        return ns
+
+    def all_namespaces(self) -> Iterator[Namespace]:
+        """Every namespace, by type name, then inode."""
+        for t in LEXICAL_ORDER:
+            yield from sorted(self.namespaces.get(t, _EMPTY).values(), key=lambda ns: ns.id.ino)
+
+    @property
+    def user_namespaces(self) -> Mapping[NamespaceID, UserNamespace]:
+        return self.namespaces.get(NamespaceType.USER, _EMPTY)  # type: ignore[return-value]
+
+    @property
+    def pid_namespaces(self) -> Mapping[NamespaceID, HierarchicalNamespace]:
+        return self.namespaces.get(NamespaceType.PID, _EMPTY)  # type: ignore[return-value]
+
+    def __len__(self) -> int:
+        return sum(len(m) for m in self.namespaces.values())
+
+    def __repr__(self) -> str:
+        return (f"<Discovery {len(self)} namespaces, {len(self.processes)} processes, "
+                f"{len(self.diagnostics)} diagnostics>")

@@ -1,0 +1,71 @@
+"""Discovery options and the two presets, STANDARD and FULL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import attrs
+
+from .types import ALL_TYPES, NamespaceType, types_of
+
+
+def _types(value: NamespaceType | Iterable[NamespaceType | str]) -> NamespaceType:
+    return types_of(value)
+
+
+@attrs.frozen(kw_only=True)
+class DiscoveryOptions:
+    """What a discovery looks at. Every part can be switched on or off on its own.
+
+    Sources (where namespaces are found): ``from_procs`` (/proc/PID/ns,
+    including pid_for_children and time_for_children), ``from_tasks``
+    (threads), ``from_fds`` (open namespace fds), ``from_sockets`` (the
+    network namespace of every socket), ``from_bindmounts`` (namespaces
+    bind-mounted in any mount namespace, process-less ones included).
+
+    Relations and extras: ``with_hierarchy`` (PID and user namespace parents,
+    including hidden ones), ``with_ownership`` (owning user namespaces and
+    owner UIDs; it needs the user namespaces, so it adds USER to ``types``),
+    ``with_user_names``, ``with_cmdline``, ``with_cgroups``, ``with_freezer``,
+    ``with_pid_map``, ``with_affinity``.
+
+    ``types`` limits which namespace types are discovered. ``native`` picks
+    the scanner: None = the compiled one if it is available. ``workers`` is
+    the number of threads walking /proc.
+    """
+
+    types: NamespaceType = attrs.field(default=ALL_TYPES, converter=_types)
+    from_procs: bool = True
+    from_tasks: bool = True
+    from_fds: bool = True
+    from_sockets: bool = True
+    from_bindmounts: bool = True
+    with_hierarchy: bool = True
+    with_ownership: bool = True
+    with_user_names: bool = True
+    with_cmdline: bool = True
+    with_cgroups: bool = True
+    with_freezer: bool = True
+    with_pid_map: bool = False
+    with_affinity: bool = False
+    native: bool | None = None
+    workers: int = attrs.field(default=2, validator=attrs.validators.and_(
+        attrs.validators.instance_of(int), attrs.validators.ge(1), attrs.validators.le(16)))
+
+    def replace(self, **changes: Any) -> DiscoveryOptions:
+        """A copy with some options changed (``STANDARD.replace(from_fds=False)``)."""
+        return attrs.evolve(self, **changes)
+
+    @property
+    def effective_types(self) -> NamespaceType:
+        """``types``, plus USER when ownership is asked for."""
+        return self.types | NamespaceType.USER if self.with_ownership else self.types
+
+
+#: Every namespace source and relation, the process table with cgroups and
+#: freezer state; no PID map, mounts or affinity. The default.
+STANDARD = DiscoveryOptions()
+
+#: STANDARD plus the PID map and CPU affinity.
+FULL = DiscoveryOptions(with_pid_map=True, with_affinity=True)
