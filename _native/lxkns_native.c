@@ -57,6 +57,7 @@
 #define LXKNS_SCAN_CGROUP 0x40
 #define LXKNS_SCAN_NSPID 0x80
 #define LXKNS_SCAN_KEEP_MOUNTINFO 0x100
+#define LXKNS_SCAN_AFFINITY 0x200
 
 /* link indices: the 8 types in lexical order, then the *_for_children links */
 #define LXKNS_LINK_CGROUP 0
@@ -110,6 +111,7 @@ struct lxkns_proc {
     uint64_t ns[LXKNS_NLINKS];
     uint64_t comm_off, comm_len, cmdline_off, cmdline_len;
     uint64_t cgroup_off, cgroup_len, nspid_off, nspid_len;
+    uint64_t affinity_off, affinity_len;
 };
 struct lxkns_fd {
     int64_t pid, fd, kind, link;
@@ -698,6 +700,23 @@ static void read_cgroup(struct worker *w, int dfd, struct lxkns_proc *rec, int64
         rec->cgroup_len = (uint64_t)n;
 }
 
+/* The CPU affinity of a process or thread as a CPU list ("0-3,5") in the arena. */
+static void read_affinity(struct worker *w, struct lxkns_proc *rec) {
+    cpu_set_t set;
+    if (sched_getaffinity((pid_t)rec->pid, sizeof set, &set) != 0) return; /* it ended */
+    char text[CPU_SETSIZE * 8];
+    size_t n = 0;
+    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+        if (!CPU_ISSET(cpu, &set)) continue;
+        int last = cpu;
+        while (last + 1 < CPU_SETSIZE && CPU_ISSET(last + 1, &set)) last++;
+        n += (size_t)snprintf(text + n, sizeof text - n, n ? ",%d" : "%d", cpu);
+        if (last > cpu) n += (size_t)snprintf(text + n, sizeof text - n, "-%d", last);
+        cpu = last;
+    }
+    if (!arena_add(&w->str, text, n, &rec->affinity_off)) rec->affinity_len = n;
+}
+
 static int need_nspid(struct lxkns_scan *s, const struct lxkns_proc *rec) {
     return (s->flags & LXKNS_SCAN_NSPID) && rec->ns[LXKNS_LINK_PID] &&
            rec->ns[LXKNS_LINK_PID] != s->self_pidns;
@@ -740,6 +759,7 @@ static void scan_tasks(struct worker *w, int dfd, const struct lxkns_proc *proc)
         if (w->s->flags & LXKNS_SCAN_PROCS) read_links(w, tdd, rec, LXKNS_ORIGIN_TASK);
         if (w->s->flags & LXKNS_SCAN_CGROUP) read_cgroup(w, tdd, rec, rec->pid);
         if (need_nspid(w->s, rec)) read_nspid(w, tdd, rec, rec->pid);
+        if (w->s->flags & LXKNS_SCAN_AFFINITY) read_affinity(w, rec);
         close(tdd);
     }
     closedir(d);
@@ -828,6 +848,7 @@ static void scan_pid(struct worker *w, int pid) {
     }
     if (s->flags & LXKNS_SCAN_CGROUP) read_cgroup(w, dfd, rec, 0);
     if (need_nspid(s, rec)) read_nspid(w, dfd, rec, 0);
+    if (s->flags & LXKNS_SCAN_AFFINITY) read_affinity(w, rec);
     struct lxkns_proc proc = *rec; /* rec lives in w->procs, which scan_tasks never grows */
     if ((s->flags & LXKNS_SCAN_TASKS) && proc.nthreads > 1) scan_tasks(w, dfd, &proc);
     if (s->flags & (LXKNS_SCAN_FDS | LXKNS_SCAN_SOCKETS)) scan_fds(w, dfd, pid);
@@ -888,6 +909,7 @@ static int merge_worker(struct lxkns_scan *s, struct worker *w) {
             r[i].cmdline_off += base;
             r[i].cgroup_off += base;
             r[i].nspid_off += base;
+            r[i].affinity_off += base;
         }
     }
     if (vec_extend(&s->procs, &w->procs) || vec_extend(&s->tasks, &w->tasks) ||

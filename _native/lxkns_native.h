@@ -42,6 +42,7 @@
 #define LXKNS_SCAN_CGROUP ...       /* read /proc/PID/cgroup (and tasks') */
 #define LXKNS_SCAN_NSPID ...        /* read NSpid of processes in other PID namespaces */
 #define LXKNS_SCAN_KEEP_MOUNTINFO ... /* keep the mountinfo text of every mount namespace */
+#define LXKNS_SCAN_AFFINITY ...     /* sched_getaffinity() of every process and thread */
 
 /* ---- indices of the namespace links, in lexical type order ---- */
 #define LXKNS_LINK_CGROUP ...
@@ -105,6 +106,7 @@ struct lxkns_proc {
     uint64_t cmdline_off, cmdline_len;
     uint64_t cgroup_off, cgroup_len;
     uint64_t nspid_off, nspid_len;
+    uint64_t affinity_off, affinity_len;  /* CPU list, "0-3,5"; empty if not read */
 };
 
 /* An fd of a process that refers to a namespace (kind 0) or a socket (kind 1). */

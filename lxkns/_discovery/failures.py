@@ -48,6 +48,8 @@ def _nslink_failure(b: Builder, pid: int, tid: int, mask: int, err: int) -> None
     r = b.procs.get(pid)
     names = [LINK_NAMES[k] for k in range(len(LINK_NAMES)) if mask & (1 << k)]
     example = _example(b, pid, tid, "/ns")
+    if err == errnos.ENOENT and set(names) <= {"pid_for_children", "time_for_children"}:
+        return  # a new PID namespace before its first process: nothing to see yet
     if err in (errnos.ENOENT, errnos.ESRCH) and r is not None and r.state in ("Z", "X") and not tid:
         b.diagnostics.add(DiagnosticKind.UNAVAILABLE, "namespaces",
                           "zombie processes show no namespaces", example=example)

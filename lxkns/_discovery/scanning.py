@@ -42,6 +42,8 @@ def request(options: DiscoveryOptions, procfs: str) -> ScanRequest:
         flags |= ScanFlags.CGROUP
     if options.with_pid_map:
         flags |= ScanFlags.NSPID
+    if options.with_affinity:
+        flags |= ScanFlags.AFFINITY
     mask = sum(1 << k for k in links if k < len(LINK_NAMES))
     return ScanRequest(procfs=procfs, flags=flags, link_mask=mask,
                        mounts=options.from_bindmounts, workers=options.workers)

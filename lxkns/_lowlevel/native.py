@@ -30,7 +30,7 @@ from lxkns._native import ffi, lib  # type: ignore[import-not-found]  # noqa: E4
 
 Handle = Any  # a cdata `struct lxkns_scan *`
 
-_PROC = struct.Struct("=9q10Q8Q")
+_PROC = struct.Struct("=9q10Q10Q")
 _FD = struct.Struct("=4qQ")
 _SOCK = struct.Struct("=Q2qQq")
 _MNTNS = struct.Struct("=Q3q2Q")
@@ -106,6 +106,7 @@ def _proc(strings: bytes, r: tuple[Any, ...]) -> ProcRecord:
     return ProcRecord(
         r[0], r[1], r[2], chr(r[3]), r[4], r[5], r[6], r[7], r[8], r[9:19],
         _text(strings, r[19], r[20]), cmdline, _text(strings, r[23], r[24]) if r[24] else "", nspid,
+        _text(strings, r[27], r[28]) if r[28] else "",
     )
 
 

@@ -223,6 +223,37 @@ def nsfs_mounts(mountinfo: bytes) -> list[tuple[int, int, bytes]]:
     return found
 
 
+def cpu_list(cpus: set[int] | frozenset[int]) -> str:
+    """{0, 1, 2, 5} -> "0-2,5" (the sysfs CPU list format)."""
+    parts: list[str] = []
+    ordered = sorted(cpus)
+    i = 0
+    while i < len(ordered):
+        j = i
+        while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1:
+            j += 1
+        parts.append(str(ordered[i]) if i == j else f"{ordered[i]}-{ordered[j]}")
+        i = j + 1
+    return ",".join(parts)
+
+
+def parse_cpu_list(text: str) -> tuple[tuple[int, int], ...]:
+    """``0-3,5`` -> ((0, 3), (5, 5)); ParseError if malformed; () for empty text."""
+    text = text.strip()
+    if not text:
+        return ()
+    ranges = []
+    for part in text.split(","):
+        lo, dash, hi = part.partition("-")
+        if not (lo.isdecimal() and lo.isascii()) or (dash and not (hi.isdecimal() and hi.isascii())):
+            raise ParseError("CPU list", text, "expected ranges like 0-3,5")
+        first, last = int(lo), int(hi) if dash else int(lo)
+        if last < first:
+            raise ParseError("CPU list", text, "range runs backwards")
+        ranges.append((first, last))
+    return tuple(ranges)
+
+
 def parse_passwd(text: str) -> dict[int, str]:
     """UID -> user name from a passwd file; malformed lines are skipped."""
     users: dict[int, str] = {}

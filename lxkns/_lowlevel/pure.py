@@ -246,6 +246,14 @@ class _Scan:
         except (ParseError, UnicodeDecodeError):
             return ()
 
+    def read_affinity(self, tid: int) -> str:
+        if not self.flags & ScanFlags.AFFINITY:
+            return ""
+        try:
+            return parsers.cpu_list(os.sched_getaffinity(tid))
+        except OSError:
+            return ""  # it ended
+
     def scan_pid(self, pid: int) -> None:
         try:
             dfd = os.open(str(pid), _O_PATH_DIR, dir_fd=self.procfd)
@@ -270,7 +278,7 @@ class _Scan:
             nspid = self.read_nspid(dfd, ns, pid, 0)
             rec = ProcRecord(st.pid, st.pid, st.ppid, st.state, st.starttime, st.nice, st.priority,
                              st.policy, st.nthreads, ns, st.comm.decode("utf-8", "surrogateescape"),
-                             cmdline, cgroup, nspid)
+                             cmdline, cgroup, nspid, self.read_affinity(st.pid))
             self.procs.append(rec)
             if flags & ScanFlags.TASKS and st.nthreads > 1:
                 self.scan_tasks(dfd, rec)
@@ -321,7 +329,7 @@ class _Scan:
         self.tasks.append(ProcRecord(st.pid, proc.pid, proc.ppid, st.state, st.starttime, st.nice,
                                      st.priority, st.policy, st.nthreads, ns,
                                      st.comm.decode("utf-8", "surrogateescape"), (), cgroup,
-                                     nspid))
+                                     nspid, self.read_affinity(st.pid)))
 
     def scan_fds(self, dfd: int, pid: int) -> None:
         try:

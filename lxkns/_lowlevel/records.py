@@ -37,6 +37,7 @@ class ScanFlags(enum.IntFlag):
     CGROUP = 0x40
     NSPID = 0x80
     KEEP_MOUNTINFO = 0x100
+    AFFINITY = 0x200
 
 
 class Origin(enum.IntEnum):
@@ -98,6 +99,7 @@ class ProcRecord(NamedTuple):
     cmdline: tuple[str, ...]
     cgroup: str
     nspid: tuple[int, ...]
+    affinity: str  # CPU list ("0-3,5"), "" if not read
 
 
 class FdRecord(NamedTuple):

@@ -1,0 +1,272 @@
+"""Builders of real namespace landscapes for the privileged tests.
+
+Each scenario runs in a child Python process of its own (single-threaded,
+so it may unshare user namespaces), builds its namespaces, prints one JSON
+line with the ground truth (inode numbers read with readlink/stat, never
+with lxkns), and keeps everything alive until its stdin is closed. Then it
+tears down what it built. Nothing here imports lxkns.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from typing import Any
+
+PRELUDE = r'''
+import ctypes, json, os, signal, socket, subprocess, sys, threading, time
+libc = ctypes.CDLL(None, use_errno=True)
+CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x20000, 0x10000000, 0x20000000, 0x40000000
+CLONE_NEWTIME, CLONE_FS = 0x80, 0x200
+
+def check(ret):
+    if ret != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e))
+
+def unshare(flags):
+    check(libc.unshare(ctypes.c_int(flags)))
+
+def setns(fd, nstype=0):
+    check(libc.setns(ctypes.c_int(fd), ctypes.c_int(nstype)))
+
+def ino(path):
+    text = os.readlink(path)
+    return int(text[text.index("[") + 1:-1])
+
+def new_userns():
+    """unshare a user namespace and map UID/GID 0 in it to our IDs outside (like unshare -r)."""
+    uid, gid = os.geteuid(), os.getegid()
+    unshare(CLONE_NEWUSER)
+    with open("/proc/self/setgroups", "w") as f:
+        f.write("deny")
+    with open("/proc/self/uid_map", "w") as f:
+        f.write(f"0 {uid} 1")
+    with open("/proc/self/gid_map", "w") as f:
+        f.write(f"0 {gid} 1")
+
+def report(**facts):
+    sys.stdout.write(json.dumps(facts) + "\n")
+    sys.stdout.flush()
+
+def hold():
+    """Keep everything alive until the test closes our stdin."""
+    sys.stdin.read()
+'''
+
+
+class Scenario:
+    """A running scenario: ``facts`` is its ground truth."""
+
+    def __init__(self, proc: subprocess.Popen[str], facts: dict[str, Any]) -> None:
+        self.proc = proc
+        self.facts = facts
+
+    def __getitem__(self, key: str) -> Any:
+        return self.facts[key]
+
+
+@contextlib.contextmanager
+def run(body: str, *, timeout: float = 30.0) -> Iterator[Scenario]:
+    """Run a scenario script; yield its facts while it holds its namespaces."""
+    script = PRELUDE + textwrap.dedent(body)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        if not line:
+            err = proc.stderr.read() if proc.stderr else ""
+            raise RuntimeError(f"scenario failed to start: {err}")
+        yield Scenario(proc, json.loads(line))
+    finally:
+        if proc.stdin:
+            with contextlib.suppress(BrokenPipeError):
+                proc.stdin.close()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        for stream in (proc.stdout, proc.stderr):
+            if stream:
+                stream.close()
+
+
+USERNS_CHAIN = '''
+# user namespaces DEPTH deep; only this one process, in the deepest one,
+# which also gets a network namespace of its own (owned by the deepest).
+chain = []
+for level in range(DEPTH):
+    new_userns()
+    chain.append(ino("/proc/self/ns/user"))
+unshare(CLONE_NEWNET)
+report(pid=os.getpid(), chain=chain, net=ino("/proc/self/ns/net"))
+hold()
+'''
+
+PIDNS_CHAIN = '''
+# two nested PID namespaces: top -> child (PID 1 in ns1) -> grandchild (PID 1 in ns2)
+r, w = os.pipe()
+unshare(CLONE_NEWPID)
+child = os.fork()
+if child == 0:
+    os.close(r)
+    unshare(CLONE_NEWPID)
+    grand = os.fork()
+    if grand == 0:
+        facts = dict(pid=os.getpid(), ns=ino("/proc/self/ns/pid"))
+        os.write(w, (json.dumps(facts) + "\\n").encode())
+        signal.pause()
+        os._exit(0)
+    facts = dict(pid=os.getpid(), ns=ino("/proc/self/ns/pid"), child_in_ns=grand)
+    os.write(w, (json.dumps(facts) + "\\n").encode())
+    os.waitpid(grand, 0)
+    os._exit(0)
+os.close(w)
+with os.fdopen(r) as f:
+    a = json.loads(f.readline())
+    b = json.loads(f.readline())
+level1, level2 = (a, b) if "child_in_ns" in a else (b, a)
+kids = [int(p) for p in open(f"/proc/{child}/task/{child}/children").read().split()]
+grand_host = kids[0]
+report(top=os.getpid(), child=child, grandchild=grand_host, ns1=level1["ns"], ns2=level2["ns"],
+       grandchild_in_ns1=level1["child_in_ns"])
+try:
+    hold()
+finally:
+    os.kill(child, signal.SIGKILL)
+    os.waitpid(child, 0)
+'''
+
+PID_FOR_CHILDREN = '''
+# a PID namespace whose only process (its PID 1) has ended: it lives on as our pid_for_children
+unshare(CLONE_NEWPID)
+child = os.fork()
+if child == 0:
+    os._exit(0)
+os.waitpid(child, 0)
+report(pid=os.getpid(), own=ino("/proc/self/ns/pid"), children=ino("/proc/self/ns/pid_for_children"))
+hold()
+'''
+
+TIME_NS = '''
+# a time namespace with a process in it, and its creator showing it as time_for_children
+unshare(CLONE_NEWTIME)
+child = os.fork()
+if child == 0:
+    signal.pause()
+    os._exit(0)
+report(creator=os.getpid(), child=child, own=ino("/proc/self/ns/time"),
+       for_children=ino("/proc/self/ns/time_for_children"), child_ns=ino(f"/proc/{child}/ns/time"))
+try:
+    hold()
+finally:
+    os.kill(child, signal.SIGKILL)
+    os.waitpid(child, 0)
+'''
+
+FD_HELD_NETNS = '''
+# a network namespace whose only reference is an fd of this process
+sleeper = subprocess.Popen(["unshare", "--net", "sleep", "1000"])
+path = f"/proc/{sleeper.pid}/ns/net"
+while ino(path) == ino("/proc/self/ns/net"):
+    time.sleep(0.01)
+fd = os.open(path, os.O_RDONLY)
+net = os.fstat(fd).st_ino
+sleeper.kill()
+sleeper.wait()
+report(pid=os.getpid(), fd=fd, net=net)
+hold()
+'''
+
+SOCKET_NETNS = '''
+# a network namespace held only by a socket this process created in it and then left
+sleeper = subprocess.Popen(["unshare", "--net", "sleep", "1000"])
+path = f"/proc/{sleeper.pid}/ns/net"
+while ino(path) == ino("/proc/self/ns/net"):
+    time.sleep(0.01)
+home = os.open("/proc/self/ns/net", os.O_RDONLY)
+target = os.open(path, os.O_RDONLY)
+net = os.fstat(target).st_ino
+setns(target, CLONE_NEWNET)
+sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+setns(home, CLONE_NEWNET)
+os.close(target)
+os.close(home)
+sleeper.kill()
+sleeper.wait()
+report(pid=os.getpid(), fd=sock.fileno(), sock=os.fstat(sock.fileno()).st_ino, net=net,
+       home=ino("/proc/self/ns/net"))
+hold()
+'''
+
+LOOSE_THREAD = '''
+# one thread of this process in a network namespace of its own
+facts = {}
+ready = threading.Event()
+def stray():
+    unshare(CLONE_NEWNET)
+    facts["tid"] = threading.get_native_id()
+    facts["net"] = ino("/proc/thread-self/ns/net")
+    ready.set()
+    threading.Event().wait()
+threading.Thread(target=stray, daemon=True, name="stray").start()
+ready.wait()
+report(pid=os.getpid(), tid=facts["tid"], net=facts["net"], proc_net=ino("/proc/self/ns/net"))
+hold()
+'''
+
+NETNS_BINDMOUNT = '''
+# a network namespace bind-mounted on a file, with no process left in it
+base = BASE
+os.makedirs(base, exist_ok=True)
+subprocess.run(["mount", "-t", "tmpfs", "lxkns-test", base], check=True)
+subprocess.run(["mount", "--make-private", base], check=True)
+target = os.path.join(base, "net ns")
+open(target, "w").close()
+try:
+    subprocess.run(["unshare", f"--net={target}", "true"], check=True)
+    report(path=target, net=os.stat(target).st_ino)
+    hold()
+finally:
+    subprocess.run(["umount", "-l", base], check=False)
+    os.rmdir(base)
+'''
+
+NESTED_PROCESSLESS = '''
+# a mount namespace with no process, only bind-mounted on a file on the host;
+# inside it (and only there) a network namespace bind-mounted on a file
+base = BASE
+os.makedirs(base, exist_ok=True)
+subprocess.run(["mount", "-t", "tmpfs", "lxkns-test", base], check=True)
+subprocess.run(["mount", "--make-private", base], check=True)
+mntfile = os.path.join(base, "mnt")
+inner = os.path.join(base, "inner")
+open(mntfile, "w").close()
+os.mkdir(inner)
+script = (f"mount -t tmpfs inner {inner} && touch {inner}/net && "
+          f"unshare --net={inner}/net true && stat -L -c %i {inner}/net")
+try:
+    for attempt in range(6):
+        cpu = attempt % os.cpu_count()
+        out = subprocess.run(["taskset", "-c", str(cpu), "unshare", f"--mount={mntfile}",
+                              "--propagation", "private", "sh", "-c", script],
+                             capture_output=True, text=True)
+        if out.returncode == 0:
+            break
+        time.sleep(0.05)
+    else:
+        raise RuntimeError(out.stderr)
+    report(mntfile=mntfile, mnt=os.stat(mntfile).st_ino, inner=f"{inner}/net",
+           net=int(out.stdout.split()[-1]))
+    hold()
+finally:
+    subprocess.run(["umount", "-l", base], check=False)
+    os.rmdir(base)
+'''
