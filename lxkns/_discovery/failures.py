@@ -61,7 +61,7 @@ def _nslink_failure(b: Builder, pid: int, tid: int, mask: int, err: int) -> None
 
 
 def add_failures(b: Builder) -> None:
-    for f in b.scan.failures:
+    for f in sorted(b.scan.failures):
         what = Failure(f.what)
         if what == Failure.NSLINK:
             _nslink_failure(b, f.pid, f.tid, f.arg, f.err)

@@ -58,11 +58,11 @@ def add_from_fds(b: Builder) -> None:
 
 def add_from_sockets(b: Builder) -> None:
     """The network namespace of every socket, and which processes hold each socket."""
+    holders: dict[int, set[int]] = {}
     for f in b.scan.fds:
         if f.kind == 1:
-            pids = b.socket_processes.setdefault(f.ino, [])
-            if not pids or pids[-1] != f.pid:
-                pids.append(f.pid)
+            holders.setdefault(f.ino, set()).add(f.pid)
+    b.socket_processes = {ino: sorted(pids) for ino, pids in holders.items()}
     if LINK_NET not in selected_links(b.options):
         return
     for s in b.scan.sockets:

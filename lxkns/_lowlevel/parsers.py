@@ -175,7 +175,7 @@ def parse_cgroup(text: str) -> CgroupPaths:
     controllers, else from the v2 (unified, ``0::``) entry.
     """
     cpu = freezer = unified = None
-    for line in text.splitlines():
+    for line in text.split("\n"):
         if not line:
             continue
         parts = line.split(":", 2)
@@ -257,7 +257,7 @@ def parse_cpu_list(text: str) -> tuple[tuple[int, int], ...]:
 def parse_passwd(text: str) -> dict[int, str]:
     """UID -> user name from a passwd file; malformed lines are skipped."""
     users: dict[int, str] = {}
-    for line in text.splitlines():
+    for line in text.split("\n"):
         parts = line.split(":")
         if len(parts) >= 3 and parts[0] and parts[2].isdecimal():
             users.setdefault(int(parts[2]), parts[0])

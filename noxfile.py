@@ -1,0 +1,82 @@
+"""nox sessions: tests (every Python 3.10-3.13 found), lint, typecheck, docs, bench.
+
+``nox`` alone runs tests, lint, typecheck and docs -- the whole suite, as CI
+does. ``nox -s bench`` runs the benchmark (root, and ../shared/bench next to
+the project, or LXKNS_BENCH_DIR pointing at a copy of it).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "typecheck", "docs"]
+nox.options.reuse_existing_virtualenvs = True
+
+VERSIONS = ("3.10", "3.11", "3.12", "3.13")
+
+
+def _works(python: str) -> bool:
+    try:
+        return subprocess.run([python, "-c", "import venv"], capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def _interpreters() -> list[str]:
+    """The supported versions found on this machine (PATH, then pyenv installs).
+
+    Their directories go first in PATH, so that nox finds ``python3.X`` even
+    where a pyenv shim for it exists but is not activated.
+    """
+    found = []
+    for version in VERSIONS:
+        candidates = [shutil.which(f"python{version}")]
+        candidates += sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/{version}.*/bin/python{version}")),
+                             reverse=True)
+        candidates += [f"/usr/bin/python{version}", f"/usr/local/bin/python{version}"]
+        for candidate in candidates:
+            if candidate and os.path.exists(candidate) and _works(candidate):
+                found.append(version)
+                os.environ["PATH"] = os.path.dirname(candidate) + os.pathsep + os.environ["PATH"]
+                break
+    return found
+
+
+PYTHONS = _interpreters()
+
+
+@nox.session(python=PYTHONS)
+def tests(session: nox.Session) -> None:
+    """The test suite, native and pure-Python scanners, privileged parts as root."""
+    session.install("-e", ".[test]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    session.install("ruff>=0.5")
+    session.run("ruff", "check", "lxkns", "tests", "examples", "noxfile.py")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    session.install("-e", ".", "mypy>=1.8")
+    session.run("mypy", "--strict", "lxkns")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    session.install("-e", ".[docs]")
+    session.run("sphinx-build", "-W", "-q", "-b", "html", "docs", "docs/_build/html")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Discovery against the shared workload, lsns and the C yardstick (needs root)."""
+    session.install("-e", ".")
+    session.run("python", "tests/benchmarks/bench_discovery.py", *session.posargs)
