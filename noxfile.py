@@ -36,8 +36,8 @@ def _interpreters() -> list[str]:
     found = []
     for version in VERSIONS:
         candidates = [shutil.which(f"python{version}")]
-        candidates += sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/{version}.*/bin/python{version}")),
-                             reverse=True)
+        pattern = os.path.expanduser(f"~/.pyenv/versions/{version}.*/bin/python{version}")
+        candidates += sorted(glob.glob(pattern), reverse=True)
         candidates += [f"/usr/bin/python{version}", f"/usr/local/bin/python{version}"]
         for candidate in candidates:
             if candidate and os.path.exists(candidate) and _works(candidate):

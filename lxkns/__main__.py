@@ -8,9 +8,9 @@ import sys
 from collections.abc import Sequence
 
 from . import FULL, STANDARD, discover, wire
+from ._table import namespace_table
 from .errors import LxknsError
 from .model.types import types_of
-from ._table import namespace_table
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -28,7 +28,7 @@ def format_table(rows: Sequence[Sequence[str]]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = []
     for r in rows:
-        cells = [c.ljust(w) for c, w in zip(r[:-1], widths)]
+        cells = [c.ljust(w) for c, w in zip(r[:-1], widths, strict=False)]
         lines.append("  ".join([*cells, r[-1]]).rstrip())
     return "\n".join(lines)
 

@@ -11,7 +11,11 @@ class ParseError(LxknsError, ValueError):
     """Malformed input to one of the parsers (a stat line, a ``type:[ino]`` text, ...)."""
 
     def __init__(self, what: str, text: str | bytes, reason: str) -> None:
-        shown = text if len(text) <= 80 else text[:77] + ("..." if isinstance(text, str) else b"...")
+        shown: str | bytes
+        if isinstance(text, bytes):
+            shown = text if len(text) <= 80 else text[:77] + b"..."
+        else:
+            shown = text if len(text) <= 80 else text[:77] + "..."
         super().__init__(f"malformed {what}: {reason}: {shown!r}")
         self.what = what
         self.text = text

@@ -14,7 +14,7 @@ import lxkns
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import nsbuild  # noqa: E402
+import nsbuild
 
 IS_ROOT = os.geteuid() == 0
 

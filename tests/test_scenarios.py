@@ -9,11 +9,10 @@ from __future__ import annotations
 import os
 
 import pytest
+from conftest import discover, nsbuild
 
 import lxkns
 from lxkns import Source
-
-from conftest import discover, nsbuild
 
 pytestmark = pytest.mark.privileged
 
@@ -41,7 +40,7 @@ def test_nested_user_namespaces_find_hidden_intermediates(scanner: str) -> None:
         assert deepest.ealdorman is not None and deepest.ealdorman.pid == sc["pid"]
         # the hierarchy, exactly, up to the host's user namespace
         assert chain[0].parent is not None and chain[0].parent.id.ino == HOST_USER
-        for child, parent in zip(chain[1:], chain[:-1]):
+        for child, parent in zip(chain[1:], chain[:-1], strict=True):
             assert child.parent is parent
             assert child in parent.children
         assert [u.id.ino for u in deepest.ancestors()] == [*reversed(sc["chain"][:3]), HOST_USER]

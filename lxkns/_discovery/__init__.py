@@ -6,8 +6,21 @@ from typing import Any
 
 from .. import _lowlevel
 from ..model import STANDARD, Discovery, DiscoveryOptions
-from . import affinity, cgroups, freeze, initial, leaders, pidmap, processes, refs, relations
-from . import failures, scanning, sightings, users
+from . import (
+    affinity,
+    cgroups,
+    failures,
+    freeze,
+    initial,
+    leaders,
+    pidmap,
+    processes,
+    refs,
+    relations,
+    scanning,
+    sightings,
+    users,
+)
 from .builder import Builder
 
 

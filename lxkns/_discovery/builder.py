@@ -83,7 +83,7 @@ class Diagnostics:
 
 
 def _strerror(err: int) -> str:
-    import os  # noqa: PLC0415
+    import os
 
     return os.strerror(err) if err > 0 else f"error {err}"
 

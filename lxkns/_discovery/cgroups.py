@@ -22,8 +22,9 @@ def add_cgroups(b: Builder) -> None:
     for r in (*b.procs.values(), *b.scan.tasks):
         if not r.cgroup:
             continue
-        paths = cache.get(r.cgroup, False)
-        if paths is False:
+        if r.cgroup in cache:
+            paths = cache[r.cgroup]
+        else:
             try:
                 paths = cache[r.cgroup] = parsers.parse_cgroup(r.cgroup)
             except ParseError as exc:

@@ -10,7 +10,13 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from .._lowlevel import NTYPES, ProcRecord
-from .._lowlevel.records import LINK_PID, LINK_PID_FOR_CHILDREN, LINK_TIME, LINK_TIME_FOR_CHILDREN, LINK_USER
+from .._lowlevel.records import (
+    LINK_PID,
+    LINK_PID_FOR_CHILDREN,
+    LINK_TIME,
+    LINK_TIME_FOR_CHILDREN,
+    LINK_USER,
+)
 from ..model import (
     Discovery,
     HierarchicalNamespace,

@@ -29,7 +29,7 @@ def _chain(b: Builder, r: ProcRecord, self_pidns: int) -> tuple[tuple[int, int],
         levels.append(d.parent)
     if self_pidns and levels[-1] != self_pidns:
         return None
-    return tuple(zip(reversed(levels), r.nspid))
+    return tuple(zip(reversed(levels), r.nspid, strict=True))
 
 
 def add_pid_map(b: Builder) -> None:

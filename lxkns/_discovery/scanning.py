@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from .._lowlevel import LINK_NAMES, ScanFlags, ScanRequest
-from .._lowlevel.records import LINK_MNT, LINK_PID, LINK_PID_FOR_CHILDREN, LINK_TIME, LINK_TIME_FOR_CHILDREN
+from .._lowlevel.records import (
+    LINK_MNT,
+    LINK_PID,
+    LINK_PID_FOR_CHILDREN,
+    LINK_TIME,
+    LINK_TIME_FOR_CHILDREN,
+)
 from ..model import DiscoveryOptions, NamespaceType
 from ..model.types import LEXICAL_ORDER
 

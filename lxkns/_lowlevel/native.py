@@ -11,6 +11,8 @@ import os
 import struct
 from typing import Any
 
+from lxkns._native import ffi, lib
+
 from ..errors import ParseError, ScanError
 from .parsers import StatFields
 from .records import (
@@ -21,12 +23,11 @@ from .records import (
     MntnsRecord,
     NsRecord,
     ProcRecord,
+    ScanFlags,
     ScanRequest,
     ScanResult,
     SocketRecord,
 )
-
-from lxkns._native import ffi, lib  # type: ignore[import-not-found]  # noqa: E402
 
 Handle = Any  # a cdata `struct lxkns_scan *`
 
@@ -115,12 +116,16 @@ def scan_records(handle: Handle, req: ScanRequest) -> ScanResult:
     sp = ffi.new("char **")
     n = lib.lxkns_scan_strings(handle, sp)
     strings = bytes(ffi.buffer(sp[0], n)) if n else b""
-    procs = tuple(_proc(strings, r) for r in _array(lib.lxkns_scan_procs, handle, "struct lxkns_proc", _PROC))
-    tasks = tuple(_proc(strings, r) for r in _array(lib.lxkns_scan_tasks, handle, "struct lxkns_proc", _PROC))
+    procs = tuple(_proc(strings, r)
+                  for r in _array(lib.lxkns_scan_procs, handle, "struct lxkns_proc", _PROC))
+    tasks = tuple(_proc(strings, r)
+                  for r in _array(lib.lxkns_scan_tasks, handle, "struct lxkns_proc", _PROC))
     fds = tuple(FdRecord(*r) for r in _array(lib.lxkns_scan_fds, handle, "struct lxkns_fd", _FD))
-    socks = tuple(SocketRecord(*r) for r in _array(lib.lxkns_scan_socks, handle, "struct lxkns_socket", _SOCK))
+    socks = tuple(SocketRecord(*r)
+                  for r in _array(lib.lxkns_scan_socks, handle, "struct lxkns_socket", _SOCK))
+    keep = bool(req.flags & ScanFlags.KEEP_MOUNTINFO)
     mntns = tuple(
-        MntnsRecord(r[0], r[1], r[2], r[3], _text(strings, r[4], r[5]) if req.flags & 0x100 and not r[3] else None)
+        MntnsRecord(r[0], r[1], r[2], r[3], _text(strings, r[4], r[5]) if keep and not r[3] else None)
         for r in _array(lib.lxkns_scan_mntnss, handle, "struct lxkns_mntns", _MNTNS)
     )
     binds = tuple(
@@ -128,7 +133,8 @@ def scan_records(handle: Handle, req: ScanRequest) -> ScanResult:
         for r in _array(lib.lxkns_scan_bindmounts, handle, "struct lxkns_bindmount", _BIND)
     )
     nss = tuple(NsRecord(*r) for r in _array(lib.lxkns_scan_nss, handle, "struct lxkns_ns", _NS))
-    fails = tuple(FailureRecord(*r) for r in _array(lib.lxkns_scan_failures, handle, "struct lxkns_failure", _FAIL))
+    fails = tuple(FailureRecord(*r)
+                  for r in _array(lib.lxkns_scan_failures, handle, "struct lxkns_failure", _FAIL))
     return ScanResult(
         procs, tasks, fds, socks, mntns, binds, nss, fails,
         Missing(lib.lxkns_scan_features(handle)), lib.lxkns_scan_nsfs_dev(handle),

@@ -264,7 +264,7 @@ def parse_passwd(text: str) -> dict[int, str]:
     return users
 
 
-assert NTYPES == len(TYPE_NAMES)
+assert len(TYPE_NAMES) == NTYPES
 
 
 class MountInfo(NamedTuple):

@@ -7,6 +7,7 @@ runs it against the native one. It follows lxkns_native.c step by step
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import os
@@ -76,7 +77,7 @@ class _Ent:
 def _read(dirfd: int, name: str) -> bytes:
     fd = os.open(name, _O_READ, dir_fd=dirfd)
     try:
-        chunks = []
+        chunks: list[bytes] = []
         while True:
             chunk = os.read(fd, 65536)
             if not chunk:
@@ -96,7 +97,7 @@ class _Scan:
     procfd: int
     nsfs_dev: int = 0
     self_pidns: int = 0
-    missing: Missing = Missing(0)
+    missing: Missing = field(default_factory=lambda: Missing(0))
     table: dict[tuple[int, int], _Ent] = field(default_factory=dict)
     procs: list[ProcRecord] = field(default_factory=list)
     tasks: list[ProcRecord] = field(default_factory=list)
@@ -597,13 +598,12 @@ def scan(req: ScanRequest) -> ScanResult:
     try:
         procfd = os.open(req.procfs, _O_PATH_DIR)
     except OSError as exc:
-        raise ScanError(_err(exc), f"cannot open procfs root {req.procfs!r}: {os.strerror(_err(exc))}") from exc
+        err = _err(exc)
+        raise ScanError(err, f"cannot open procfs root {req.procfs!r}: {os.strerror(err)}") from exc
     s = _Scan(req, procfd)
     try:
-        try:
+        with contextlib.suppress(OSError):
             s.nsfs_dev = os.stat("/proc/self/ns/net").st_dev
-        except OSError:
-            pass
         try:
             parsed = parsers.try_nslink(os.fsencode(os.readlink("self/ns/pid", dir_fd=procfd)))
             s.self_pidns = parsed[1] if parsed else 0

@@ -22,7 +22,7 @@ class DiagnosticKind(enum.Enum):
         return self.value
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Diagnostic:
     """One kind of problem in one discovery stage, with how often it happened.
 
@@ -39,3 +39,7 @@ class Diagnostic:
     def __str__(self) -> str:
         more = f" (x{self.count})" if self.count > 1 else ""
         return f"{self.stage}: {self.kind}: {self.message}{more}"
+
+    def __repr__(self) -> str:
+        text = self.message if len(self.message) <= 100 else self.message[:97] + "..."
+        return f"<Diagnostic {self.stage} {self.kind} x{self.count}: {text}>"

@@ -138,6 +138,8 @@ class UserNamespace(HierarchicalNamespace):
     namespaces are its ``children``).
     """
 
+    parent: UserNamespace | None = None
+    children: tuple[UserNamespace, ...] = ()
     owner_uid: int | None = None
     owner_name: str | None = None
     owned: Mapping[NamespaceType, tuple[Namespace, ...]] = _EMPTY_OWNED

@@ -18,6 +18,13 @@ class NamespacedPID(NamedTuple):
     pidns: HierarchicalNamespace
 
 
+_Chains = Mapping[tuple[HierarchicalNamespace, int], tuple["NamespacedPID", ...]]
+
+
+def _frozen_chains(chains: _Chains) -> _Chains:
+    return MappingProxyType(dict(chains))
+
+
 @attrs.frozen(eq=False, repr=False)
 class PIDMap:
     """Which PID a process (or thread) has in each PID namespace it is visible in.
@@ -28,7 +35,7 @@ class PIDMap:
     """
 
     chains: Mapping[tuple[HierarchicalNamespace, int], tuple[NamespacedPID, ...]] = attrs.field(
-        converter=lambda m: MappingProxyType(dict(m))
+        converter=_frozen_chains
     )
 
     def namespaced_pids(self, pid: int, pidns: HierarchicalNamespace) -> tuple[NamespacedPID, ...]:

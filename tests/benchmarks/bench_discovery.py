@@ -1,0 +1,559 @@
+#!/usr/bin/env python3
+"""Benchmark lxkns discovery against ``lsns`` and a C yardstick on a synthetic landscape.
+
+Run as root (``nox -s bench`` does this)::
+
+    python tests/benchmarks/bench_discovery.py [--sizes 1000,10000] [--runs 5] [--json FILE]
+
+For every size N it starts the shared workload generator with N processes (the other
+parameters scaled from the 10k line of FINDINGS.md), waits for its READY line and measures:
+
+* ``lxkns.discover(STANDARD)`` with the native and with the pure-Python scanner, each in a
+  fresh child that imports lxkns, discovers once to warm up and then times ``--runs``
+  discoveries in-process; and the wall time of whole ``python -c "... discover ..."`` runs;
+* ``lsns --json``;
+* the C yardstick ``scan -n -L -H -x ptfsmiP``, single-threaded and with ``-j 2``;
+* completeness: how many of the namespaces the workload created each tool found, in total
+  and per visibility class, and (lxkns, scan) how many owner/parent relations match.
+
+Peak RSS is the ``ru_maxrss`` of each child, taken from ``wait4()``. The script measures
+and reports; it never asserts anything about speed.
+
+Benchmark-only convenience: the workload generator and the yardstick are not part of this
+project. They are taken from ``../shared/bench`` next to the project root (``workload.py``,
+``scan.c``, see FINDINGS.md there), or from the directory in ``LXKNS_BENCH_DIR``. Nothing
+in the library or the test suite depends on them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import select
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+CHILD_TIMEOUT = 900.0  # seconds for any single measured child
+SETUP_TIMEOUT = 900  # seconds the workload may take to build its landscape
+TEARDOWN_TIMEOUT = 180.0
+SCAN_OPTS = ["-n", "-L", "-H", "-x", "ptfsmiP"]
+
+# workload parameters at 10k processes (FINDINGS.md) and the minimum for small sizes:
+# 9 sets give every top-level kind a chain, 36 bind mounts hide every type once.
+WORKLOAD_10K = {"namespaces": (100, 9), "threaded-procs": (100, 4), "bindmounts": (400, 36),
+                "fds": (400, 18), "sockets": (400, 4), "mounts": (500, 10)}
+WORKLOAD_THREADS = 8
+
+# visibility classes of the manifest and their short column headers
+CLASSES = (("proc", "proc"), ("task", "task"), ("fd", "fd"), ("socket", "sock"),
+           ("bindmount", "bind"), ("hidden-bindmount", "hbind"), ("owner-only", "owner"))
+
+# runs in a fresh interpreter: warm-up discovery, then timed ones; prints JSON on stdout
+INPROCESS_RUNNER = r"""
+import gc, json, sys, time
+t0 = time.perf_counter()
+import lxkns
+import_s = time.perf_counter() - t0
+native, runs = sys.argv[1] == "native", int(sys.argv[2])
+options = lxkns.STANDARD if native else lxkns.STANDARD.replace(native=False)
+t0 = time.perf_counter()
+d = lxkns.discover(options)
+warmup_s = time.perf_counter() - t0
+times = []
+for _ in range(runs):
+    d = None
+    gc.collect()
+    t0 = time.perf_counter()
+    d = lxkns.discover(options)
+    times.append(time.perf_counter() - t0)
+nss = []
+for ns in d.all_namespaces():
+    parent = getattr(ns, "parent", None)
+    nss.append([ns.type.type_name, ns.id.ino, ns.owner.id.ino if ns.owner else 0,
+                parent.id.ino if parent else 0])
+diags = [f"{x.kind.value} {x.stage} x{x.count}: {x.message} {list(x.examples[:2])}"
+         for x in d.diagnostics]
+json.dump({"scanner": d.scanner, "import_s": import_s, "warmup_s": warmup_s, "times": times,
+           "namespaces": nss, "n_namespaces": len(d), "n_processes": len(d.processes),
+           "diagnostics": diags}, sys.stdout)
+"""
+
+
+class BenchError(Exception):
+    """A child, the build or the workload failed; the message says how."""
+
+
+@dataclass
+class Sample:
+    """One finished child: wall seconds, peak RSS (KiB), user and system CPU seconds."""
+
+    wall: float
+    rss_kib: int
+    utime: float
+    stime: float
+
+
+@dataclass
+class Found:
+    """A namespace as a tool reported it; owner/parent inodes are None if not reported."""
+
+    type: str
+    owner: int | None = None
+    parent: int | None = None
+
+
+@dataclass
+class Result:
+    """The figures of one tool at one size."""
+
+    label: str
+    times: list[float]
+    rss_kib: list[int]
+    utime: list[float] = field(default_factory=list)
+    stime: list[float] = field(default_factory=list)
+    completeness: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+    def summary(self) -> dict[str, Any]:
+        """All figures plus median/min, for the JSON output."""
+        return asdict(self) | {"median_s": self.median, "min_s": min(self.times),
+                               "peak_rss_mib": max(self.rss_kib) / 1024}
+
+
+# ------------------------------------------------------------------ environment
+
+def bench_dir() -> Path:
+    """The shared bench directory: $LXKNS_BENCH_DIR, else ../shared/bench of the project."""
+    env = os.environ.get("LXKNS_BENCH_DIR")
+    path = Path(env) if env else PROJECT_ROOT.parent / "shared" / "bench"
+    missing = [n for n in ("workload.py", "scan.c") if not (path / n).is_file()]
+    if missing:
+        raise SystemExit(f"bench_discovery: {', '.join(missing)} not found in {path}; "
+                         "set LXKNS_BENCH_DIR to a copy of the shared bench directory")
+    return path
+
+
+def check_environment() -> None:
+    """Exit 2 unless we are root and lxkns, gcc and lsns are there."""
+    if os.geteuid() != 0:
+        raise SystemExit("bench_discovery: must run as root (the workload builds namespaces)")
+    probe = subprocess.run([sys.executable, "-c", "import lxkns"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        raise SystemExit(f"bench_discovery: {sys.executable} cannot import lxkns:\n"
+                         f"{probe.stderr.strip()}")
+    for tool in ("gcc", "lsns"):
+        if subprocess.run(["which", tool], capture_output=True).returncode != 0:
+            raise SystemExit(f"bench_discovery: {tool} not found")
+
+
+def build_yardstick(src: Path, tmp: Path) -> Path:
+    """Compile scan.c with ``gcc -O2 -pthread`` into tmp; return the binary."""
+    exe = tmp / "scan"
+    r = subprocess.run(["gcc", "-O2", "-pthread", "-o", str(exe), str(src)],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise BenchError(f"gcc failed on {src}:\n{r.stderr}")
+    return exe
+
+
+# ------------------------------------------------------------------ the workload
+
+def workload_params(procs: int) -> list[str]:
+    """workload.py arguments for this many processes, scaled like FINDINGS.md's 10k line."""
+    args = ["--procs", str(procs), "--threads", str(WORKLOAD_THREADS)]
+    for name, (at_10k, minimum) in WORKLOAD_10K.items():
+        args += [f"--{name}", str(max(minimum, round(at_10k * procs / 10_000)))]
+    return args
+
+
+def unmount_below(root: Path) -> None:
+    """Lazily unmount whatever is still mounted at or below root (deepest first)."""
+    prefix = str(root)
+    with open("/proc/self/mountinfo") as f:
+        points = [ln.split()[4].replace("\\040", " ") for ln in f]
+    for mp in sorted((p for p in points if p == prefix or p.startswith(prefix + "/")),
+                     key=len, reverse=True):
+        subprocess.run(["umount", "-l", mp], capture_output=True)
+
+
+@contextmanager
+def running_workload(bench: Path, procs: int, tmp: Path) -> Iterator[dict[str, Any]]:
+    """Run workload.py until the block ends; yield its manifest. Always tears it down."""
+    manifest = tmp / "manifest.json"
+    log = tmp / "workload.log"
+    argv = [sys.executable, str(bench / "workload.py"), *workload_params(procs),
+            "--manifest", str(manifest), "--tmpdir-base", str(tmp),
+            "--setup-timeout", str(SETUP_TIMEOUT)]
+    print(f"  workload: {' '.join(argv[2:])}", flush=True)
+    with open(log, "w") as err:
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err,
+                                stdin=subprocess.DEVNULL, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        if not line.startswith("READY"):
+            proc.wait()
+            raise BenchError(f"workload failed (rc {proc.returncode}):\n{tail(log)}")
+        print(f"  {line.strip()}", flush=True)
+        with open(manifest) as f:
+            yield json.load(f)
+    finally:
+        stop_workload(proc, bench, manifest, tmp)
+
+
+def stop_workload(proc: subprocess.Popen[str], bench: Path, manifest: Path, tmp: Path) -> None:
+    """SIGTERM and wait; on failure SIGKILL, ``workload.py --cleanup`` and unmount leftovers."""
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not skip this
+    try:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        try:
+            rc = proc.wait(timeout=TEARDOWN_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            rc = proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+        if rc != 0 and manifest.exists():
+            subprocess.run([sys.executable, str(bench / "workload.py"), "--cleanup",
+                            str(manifest)], capture_output=True, timeout=TEARDOWN_TIMEOUT)
+        unmount_below(tmp)
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
+def tail(path: Path, lines: int = 15) -> str:
+    """The last lines of a log file."""
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+# ------------------------------------------------------------------ running children
+
+def run_child(argv: Sequence[str], stem: Path) -> Sample:
+    """Run argv (stdout to stem.out, stderr to stem.err); wall time and rusage via wait4."""
+    with open(f"{stem}.out", "wb") as out, open(f"{stem}.err", "wb") as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(list(argv), stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+    try:
+        pidfd = os.pidfd_open(proc.pid)
+        try:
+            done, _, _ = select.select([pidfd], [], [], CHILD_TIMEOUT)
+            wall = time.perf_counter() - t0
+        finally:
+            os.close(pidfd)
+        if not done:
+            proc.kill()
+        _, status, ru = os.wait4(proc.pid, 0)
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if not done or proc.returncode != 0:
+        why = "timed out" if not done else f"exit status {proc.returncode}"
+        raise BenchError(f"{' '.join(argv)}: {why}\n{tail(Path(f'{stem}.err'))}")
+    return Sample(wall, ru.ru_maxrss, ru.ru_utime, ru.ru_stime)
+
+
+def measure_repeated(commands: dict[str, tuple[str, list[str]]], runs: int,
+                     tmp: Path) -> dict[str, Result]:
+    """One untimed warm-up round, then ``runs`` rounds, round-robin over the commands."""
+    samples: dict[str, list[Sample]] = {key: [] for key in commands}
+    for rnd in range(runs + 1):
+        for key, (_, argv) in commands.items():
+            s = run_child(argv, tmp / key)
+            if rnd:
+                samples[key].append(s)
+    return {key: Result(label=commands[key][0], times=[s.wall for s in ss],
+                        rss_kib=[s.rss_kib for s in ss], utime=[s.utime for s in ss],
+                        stime=[s.stime for s in ss])
+            for key, ss in samples.items()}
+
+
+def measure_inprocess(native: bool, runs: int, tmp: Path) -> tuple[Result, dict[int, Found]]:
+    """Time ``runs`` discoveries inside one fresh interpreter (after a warm-up)."""
+    mode = "native" if native else "pure"
+    stem = tmp / f"inproc-{mode}"
+    s = run_child([sys.executable, "-c", INPROCESS_RUNNER, mode, str(runs)], stem)
+    data = json.loads(Path(f"{stem}.out").read_text())
+    found = {ino: Found(t, owner, parent) for t, ino, owner, parent in data["namespaces"]}
+    label = f"lxkns {mode}, in-process [{data['scanner']}]"
+    extra = {k: data[k] for k in ("scanner", "import_s", "warmup_s", "n_namespaces",
+                                  "n_processes", "diagnostics")}
+    return Result(label, data["times"], [s.rss_kib], [s.utime], [s.stime], extra=extra), found
+
+
+# ------------------------------------------------------------------ completeness
+
+def scan_found(path: Path) -> dict[int, Found]:
+    """Namespaces from ``scan -v`` lines "TYPE INO SOURCE OWNER PARENT"."""
+    found = {}
+    for ln in path.read_text().splitlines():
+        p = ln.split()
+        if len(p) >= 5 and p[1].isdigit():
+            found[int(p[1])] = Found(p[0], int(p[3]), int(p[4]))
+    return found
+
+
+def lsns_found(path: Path) -> dict[int, Found]:
+    """Namespaces from ``lsns --json`` output (rows may nest under "children")."""
+    found: dict[int, Found] = {}
+
+    def walk(rows: list[dict[str, Any]]) -> None:
+        for r in rows:
+            found[int(r["ns"])] = Found(r["type"])
+            walk(r.get("children", []))
+
+    walk(json.loads(path.read_text()).get("namespaces", []))
+    return found
+
+
+def completeness(manifest: dict[str, Any], found: dict[int, Found]) -> dict[str, Any]:
+    """Created namespaces found (total, per class) and matching relations, as compare.py."""
+    classes = {cls: {"total": 0, "found": 0, "wrong_type": 0} for cls, _ in CLASSES}
+    missing: dict[str, list[str]] = {}
+    wrong_rel: list[str] = []
+    rel_ok = rel_total = 0
+    for r in manifest["namespaces"]:
+        c = classes.setdefault(r["visible_via"], {"total": 0, "found": 0, "wrong_type": 0})
+        c["total"] += 1
+        f = found.get(r["ino"])
+        if f is None or f.type != r["type"]:
+            c["wrong_type"] += f is not None
+            missing.setdefault(r["visible_via"], []).append(describe(r))
+            continue
+        c["found"] += 1
+        for key in ("owner", "parent"):
+            got = getattr(f, key)
+            if key in r and got is not None:
+                rel_total += 1
+                rel_ok += got == r[key]
+                if got != r[key]:
+                    wrong_rel.append(f"{describe(r)} {key}: manifest {r[key]}, found {got}")
+    created = {r["ino"] for r in manifest["namespaces"]}
+    host = set(manifest["host_ns"].values())
+    out: dict[str, Any] = {
+        "created_total": len(created),
+        "created_found": sum(c["found"] for c in classes.values()),
+        "by_visibility": classes,
+        "host_found": sum(1 for i in host if i in found),
+        "other_found": sum(1 for i in found if i not in created and i not in host),
+        "missing": missing,
+    }
+    if rel_total:
+        out |= {"relations_ok": rel_ok, "relations_total": rel_total, "wrong_relations": wrong_rel}
+    return out
+
+
+def describe(rec: dict[str, Any]) -> str:
+    """A manifest record in short: ``net:[4026532200] (origin)``."""
+    return f"{rec['type']}:[{rec['ino']}] ({rec['origin']})"
+
+
+# ------------------------------------------------------------------ one size
+
+def bench_size(bench: Path, scan: Path, procs: int, runs: int) -> dict[str, Any]:
+    """Start the workload with ``procs`` processes, measure every tool, tear it down."""
+    with tempfile.TemporaryDirectory(prefix="lxkns-bench-") as tmpname:
+        tmp = Path(tmpname)
+        with running_workload(bench, procs, tmp) as manifest:
+            results = measure_all(manifest, scan, runs, tmp)
+        return {"procs": procs, "workload": workload_params(procs),
+                "counts": manifest["counts"], "setup_s": manifest["setup_seconds"],
+                "results": results}
+
+
+def measure_all(manifest: dict[str, Any], scan: Path, runs: int, tmp: Path) -> dict[str, Any]:
+    """All measurements against the running workload, keyed by tool."""
+    py = sys.executable
+    discover = "import lxkns; lxkns.discover(lxkns.STANDARD"
+    cold = run_child([py, "-c", discover + ")"], tmp / "cold")
+    res: dict[str, Result] = {}
+    found: dict[str, dict[int, Found]] = {}
+    for native in (True, False):
+        key = "lxkns-native" if native else "lxkns-pure"
+        res[key], found[key] = measure_inprocess(native, runs, tmp)
+    scan_argv = [str(scan), *SCAN_OPTS]
+    commands = {
+        "lxkns-native-proc": ("lxkns native, whole process", [py, "-c", discover + ")"]),
+        "lxkns-pure-proc": ("lxkns pure, whole process", [py, "-c", discover + ", native=False)"]),
+        "python-startup": ("python -c pass", [py, "-c", "pass"]),
+        "lsns": ("lsns --json", ["lsns", "--json"]),
+        "scan": ("scan " + " ".join(SCAN_OPTS), [*scan_argv, "-q"]),
+        "scan-j2": ("scan " + " ".join(SCAN_OPTS) + " -j 2", [*scan_argv, "-j", "2", "-q"]),
+    }
+    res |= measure_repeated(commands, runs, tmp)
+    found["lsns"] = lsns_found(tmp / "lsns.out")
+    for key in ("scan", "scan-j2"):
+        run_child([*commands[key][1][:-1], "-v"], tmp / f"{key}-v")
+        found[key] = scan_found(Path(f"{tmp / key}-v.out"))
+    for key, f in found.items():
+        res[key].completeness = completeness(manifest, f)
+    out: dict[str, Any] = {key: r.summary() for key, r in res.items()}
+    out["cold"] = asdict(cold)
+    out["ratios"] = ratios(res)
+    out["native_vs_pure"] = differences(found["lxkns-native"], found["lxkns-pure"])
+    return out
+
+
+def ratios(res: dict[str, Result]) -> dict[str, float]:
+    """The ratios of medians worth watching (see FINDINGS.md targets)."""
+    m = {key: r.median for key, r in res.items()}
+    return {
+        "lxkns native whole process / scan": m["lxkns-native-proc"] / m["scan"],
+        "lxkns native whole process / scan -j 2": m["lxkns-native-proc"] / m["scan-j2"],
+        "lxkns native in-process / scan": m["lxkns-native"] / m["scan"],
+        "lsns / lxkns native whole process": m["lsns"] / m["lxkns-native-proc"],
+        "pure / native, in-process": m["lxkns-pure"] / m["lxkns-native"],
+        "pure / native, whole process": m["lxkns-pure-proc"] / m["lxkns-native-proc"],
+    }
+
+
+def differences(a: dict[int, Found], b: dict[int, Found]) -> dict[str, list[str]]:
+    """Namespaces or relations on which the native (a) and pure (b) discoveries disagree."""
+    def text(ino: int, f: Found) -> str:
+        return f"{f.type}:[{ino}] owner {f.owner} parent {f.parent}"
+
+    return {"only_native": [text(i, f) for i, f in a.items() if i not in b],
+            "only_pure": [text(i, f) for i, f in b.items() if i not in a],
+            "different": [f"native {text(i, f)} / pure {text(i, b[i])}"
+                          for i, f in a.items() if i in b and f != b[i]]}
+
+
+# ------------------------------------------------------------------ output
+
+ROW_ORDER = ("lxkns-native", "lxkns-native-proc", "lxkns-pure", "lxkns-pure-proc",
+             "python-startup", "lsns", "scan", "scan-j2")
+SAME_AS = {"lxkns-native-proc": "lxkns-native", "lxkns-pure-proc": "lxkns-pure"}
+
+
+def print_size(fig: dict[str, Any]) -> None:
+    """A readable table of one size, then ratios and anything that looked wrong."""
+    c, res = fig["counts"], fig["results"]
+    procs = c["processes"]
+    print(f"\n=== {procs} processes, {c['tasks']} tasks, {c['namespaces_created']} namespaces "
+          f"created, {c['mount_namespaces']} mount namespaces (setup {fig['setup_s']} s)")
+    head = (f"{'tool':40s} {'median s':>9s} {'min s':>8s} {'µs/proc':>8s} {'RSS MiB':>8s} "
+            f"{'found':>11s} " + " ".join(f"{h:>5s}" for _, h in CLASSES) + f" {'relations':>11s}")
+    print(head)
+    by_vis = c["namespaces_by_visibility"]
+    print(f"{'(created by the workload)':40s} {'':>9s} {'':>8s} {'':>8s} {'':>8s} "
+          f"{c['namespaces_created']:>11d} "
+          + " ".join(f"{by_vis.get(cls, 0):>5d}" for cls, _ in CLASSES))
+    for key in ROW_ORDER:
+        r = res[key]
+        comp = r["completeness"] or (res[SAME_AS[key]]["completeness"] if key in SAME_AS else None)
+        print(f"{r['label']:40.40s} {r['median_s']:9.3f} {r['min_s']:8.3f} "
+              f"{r['median_s'] * 1e6 / procs:8.0f} {r['peak_rss_mib']:8.1f} "
+              + completeness_cells(comp, same=key in SAME_AS))
+    print(f"cold: first whole-process native discovery after READY {res['cold']['wall']:.3f} s")
+    for name, value in res["ratios"].items():
+        print(f"  {name:42s} {value:6.2f}")
+    print_problems(res)
+
+
+def completeness_cells(comp: dict[str, Any] | None, same: bool) -> str:
+    """The found/total, per-class and relations cells of one row."""
+    if comp is None:
+        return ""
+    if same:
+        return f"{'(same)':>11s}"
+    cls = comp["by_visibility"]
+    found = f"{comp['created_found']}/{comp['created_total']}"
+    rel = f"{comp['relations_ok']}/{comp['relations_total']}" if "relations_ok" in comp else ""
+    return (f"{found:>11s} " + " ".join(f"{cls.get(k, {}).get('found', 0):>5d}" for k, _ in CLASSES)
+            + f" {rel:>11s}")
+
+
+def print_problems(res: dict[str, Any], limit: int = 5) -> None:
+    """Missing namespaces, wrong relations and diagnostics of lxkns, with examples."""
+    for key in ("lxkns-native", "lxkns-pure"):
+        r = res[key]
+        comp = r["completeness"]
+        for cls, recs in comp["missing"].items():
+            print(f"  {key} MISSING {len(recs)} {cls}: {', '.join(recs[:limit])}")
+        for line in comp.get("wrong_relations", [])[:limit]:
+            print(f"  {key} WRONG RELATION {line}")
+        if comp.get("wrong_relations"):
+            print(f"  {key}: {len(comp['wrong_relations'])} wrong relations in all")
+        for diag in r["extra"]["diagnostics"]:
+            print(f"  {key} diagnostic: {diag}")
+    for what, items in res["native_vs_pure"].items():
+        if items:
+            print(f"  native vs pure, {what} ({len(items)}): {'; '.join(items[:limit])}")
+
+
+# ------------------------------------------------------------------ main
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Command-line options."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", default="1000,10000",
+                    help="comma-separated process counts (default %(default)s)")
+    ap.add_argument("--runs", type=int, default=5, help="repetitions for medians (default 5)")
+    ap.add_argument("--json", metavar="FILE", help="also write all figures as JSON to FILE")
+    a = ap.parse_args(argv)
+    try:
+        a.sizes = [int(s) for s in a.sizes.split(",") if s.strip()]
+    except ValueError:
+        ap.error("--sizes takes comma-separated integers")
+    if not a.sizes or min(a.sizes) < 100 or a.runs < 1:
+        ap.error("sizes must be >= 100 and --runs >= 1")
+    return a
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark for every size; 2 if it cannot run, 1 if it failed."""
+    a = parse_args(argv)
+    try:
+        bench = bench_dir()
+        check_environment()
+    except SystemExit as e:
+        print(e, file=sys.stderr)
+        return 2
+    print(f"lxkns benchmark: bench dir {bench}, kernel {platform.release()}, "
+          f"python {platform.python_version()}, {os.cpu_count()} CPUs, runs {a.runs}")
+    report: dict[str, Any] = {"kernel": platform.release(), "python": sys.version,
+                              "cpus": os.cpu_count(), "runs": a.runs, "bench_dir": str(bench),
+                              "sizes": []}
+    try:
+        with tempfile.TemporaryDirectory(prefix="lxkns-bench-scan-") as tmp:
+            scan = build_yardstick(bench / "scan.c", Path(tmp))
+            for procs in a.sizes:
+                print(f"\nsize {procs}:", flush=True)
+                fig = bench_size(bench, scan, procs, a.runs)
+                report["sizes"].append(fig)
+                print_size(fig)
+    except BenchError as e:
+        print(f"bench_discovery: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("bench_discovery: interrupted; workload torn down", file=sys.stderr)
+        return 130
+    if a.json:
+        Path(a.json).write_text(json.dumps(report, indent=1) + "\n")
+        print(f"\nfigures written to {a.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
