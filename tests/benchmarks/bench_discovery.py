@@ -31,7 +31,6 @@ import argparse
 import json
 import os
 import platform
-import select
 import signal
 import statistics
 import subprocess
@@ -88,6 +87,52 @@ diags = [f"{x.kind.value} {x.stage} x{x.count}: {x.message} {list(x.examples[:2]
 json.dump({"scanner": d.scanner, "import_s": import_s, "warmup_s": warmup_s, "times": times,
            "namespaces": nss, "n_namespaces": len(d), "n_processes": len(d.processes),
            "diagnostics": diags}, sys.stdout)
+"""
+
+
+@dataclass(frozen=True)
+class Tools:
+    """The compiled helpers: the C yardstick and the launcher that measures children."""
+
+    scan: Path
+    runwait: Path
+
+
+# Measures one command: forks it from a small process (a fork of this Python process would
+# carry our own RSS into the child's ru_maxrss), waits with wait4, writes the figures as JSON.
+RUNWAIT_C = r"""
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+int main(int argc, char **argv) {
+    struct timespec t0, t1;
+    struct rusage ru;
+    int status;
+    if (argc < 3) return 125;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        execvp(argv[2], argv + 2);
+        _exit(127);
+    }
+    if (pid < 0 || wait4(pid, &status, 0, &ru) < 0) return 126;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    FILE *f = fopen(argv[1], "w");
+    if (!f) return 125;
+    fprintf(f, "{\"wall\": %.6f, \"rss_kib\": %ld, \"utime\": %.6f, \"stime\": %.6f}\n",
+            (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9, ru.ru_maxrss,
+            ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
+            ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6);
+    fclose(f);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
 """
 
 
@@ -162,14 +207,17 @@ def check_environment() -> None:
             raise SystemExit(f"bench_discovery: {tool} not found")
 
 
-def build_yardstick(src: Path, tmp: Path) -> Path:
-    """Compile scan.c with ``gcc -O2 -pthread`` into tmp; return the binary."""
-    exe = tmp / "scan"
-    r = subprocess.run(["gcc", "-O2", "-pthread", "-o", str(exe), str(src)],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        raise BenchError(f"gcc failed on {src}:\n{r.stderr}")
-    return exe
+def build_tools(bench: Path, tmp: Path) -> Tools:
+    """Compile scan.c (``gcc -O2 -pthread``) and the runwait launcher into tmp."""
+    (tmp / "runwait.c").write_text(RUNWAIT_C)
+    tools = Tools(scan=tmp / "scan", runwait=tmp / "runwait")
+    for src, exe, extra in ((bench / "scan.c", tools.scan, ["-pthread"]),
+                            (tmp / "runwait.c", tools.runwait, [])):
+        r = subprocess.run(["gcc", "-O2", *extra, "-o", str(exe), str(src)],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            raise BenchError(f"gcc failed on {src}:\n{r.stderr}")
+    return tools
 
 
 # ------------------------------------------------------------------ the workload
@@ -248,30 +296,22 @@ def tail(path: Path, lines: int = 15) -> str:
 
 # ------------------------------------------------------------------ running children
 
-def run_child(argv: Sequence[str], stem: Path) -> Sample:
-    """Run argv (stdout to stem.out, stderr to stem.err); wall time and rusage via wait4."""
+def run_child(runwait: Path, argv: Sequence[str], stem: Path) -> Sample:
+    """Run argv under runwait (stdout to stem.out, stderr to stem.err); its wall time, rusage."""
     with open(f"{stem}.out", "wb") as out, open(f"{stem}.err", "wb") as err:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(list(argv), stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen([str(runwait), f"{stem}.rusage", *argv], stdout=out, stderr=err,
+                                stdin=subprocess.DEVNULL)
     try:
-        pidfd = os.pidfd_open(proc.pid)
-        try:
-            done, _, _ = select.select([pidfd], [], [], CHILD_TIMEOUT)
-            wall = time.perf_counter() - t0
-        finally:
-            os.close(pidfd)
-        if not done:
-            proc.kill()
-        _, status, ru = os.wait4(proc.pid, 0)
-    except BaseException:
-        proc.kill()
+        rc = proc.wait(timeout=CHILD_TIMEOUT)
+    except BaseException as e:
+        proc.kill()  # the command has PDEATHSIG=SIGKILL
         proc.wait()
+        if isinstance(e, subprocess.TimeoutExpired):
+            raise BenchError(f"{' '.join(argv)}: timed out after {CHILD_TIMEOUT} s") from None
         raise
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if not done or proc.returncode != 0:
-        why = "timed out" if not done else f"exit status {proc.returncode}"
-        raise BenchError(f"{' '.join(argv)}: {why}\n{tail(Path(f'{stem}.err'))}")
-    return Sample(wall, ru.ru_maxrss, ru.ru_utime, ru.ru_stime)
+    if rc != 0:
+        raise BenchError(f"{' '.join(argv)}: exit status {rc}\n{tail(Path(f'{stem}.err'))}")
+    return Sample(**json.loads(Path(f"{stem}.rusage").read_text()))
 
 
 def measure_repeated(commands: dict[str, tuple[str, list[str]]], runs: int,

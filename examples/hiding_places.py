@@ -1,0 +1,23 @@
+"""List the namespaces that no process is attached to, and what keeps each alive.
+
+    python examples/hiding_places.py
+"""
+
+from __future__ import annotations
+
+import lxkns
+
+
+def main() -> None:
+    d = lxkns.discover()
+    for ns in d.all_namespaces():
+        if ns.processes:
+            continue
+        held_by = ", ".join(sorted(str(s) for s in ns.sources))
+        print(f"{ns.type_id:24} held by {held_by:18} {ns.ref_text or '(no path opens it)'}")
+    for diag in d.diagnostics:
+        print(f"note: {diag}")
+
+
+if __name__ == "__main__":
+    main()

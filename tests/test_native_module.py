@@ -1,0 +1,54 @@
+"""The compiled module: its constants come from the kernel headers, and the typed-in
+values of the pure-Python fallback and of the model must agree with them."""
+
+from __future__ import annotations
+
+import pytest
+
+import lxkns
+from lxkns._lowlevel import records, syscalls
+
+pytestmark = pytest.mark.skipif(not lxkns.native_available(), reason="the compiled scanner is not available")
+
+
+def test_kernel_constants_agree() -> None:
+    from lxkns._lowlevel import native
+
+    c = native.constants()
+    assert c["NS_GET_USERNS"] == syscalls.NS_GET_USERNS
+    assert c["NS_GET_PARENT"] == syscalls.NS_GET_PARENT
+    assert c["NS_GET_NSTYPE"] == syscalls.NS_GET_NSTYPE
+    assert c["NS_GET_OWNER_UID"] == syscalls.NS_GET_OWNER_UID
+    assert c["SIOCGSKNS"] == syscalls.SIOCGSKNS
+    assert c["CLONE_FS"] == syscalls.CLONE_FS and c["CLONE_NEWNS"] == syscalls.CLONE_NEWNS
+    assert c["RESOLVE_IN_ROOT"] == syscalls.RESOLVE_IN_ROOT
+    assert c["RESOLVE_NO_MAGICLINKS"] == syscalls.RESOLVE_NO_MAGICLINKS
+    for name, t in (("CLONE_NEWNS", lxkns.MNT), ("CLONE_NEWCGROUP", lxkns.CGROUP),
+                    ("CLONE_NEWUTS", lxkns.UTS), ("CLONE_NEWIPC", lxkns.IPC),
+                    ("CLONE_NEWUSER", lxkns.USER), ("CLONE_NEWPID", lxkns.PID),
+                    ("CLONE_NEWNET", lxkns.NET), ("CLONE_NEWTIME", lxkns.TIME)):
+        assert c[name] == int(t), name
+
+
+def test_record_enums_match_the_c_side() -> None:
+    from lxkns._native import lib  # type: ignore[import-not-found]
+
+    for flag in records.ScanFlags:
+        assert getattr(lib, f"LXKNS_SCAN_{flag.name}") == flag.value
+    for origin in records.Origin:
+        assert getattr(lib, f"LXKNS_ORIGIN_{origin.name}") == origin.value
+    for failure in records.Failure:
+        assert getattr(lib, f"LXKNS_FAIL_{failure.name}") == failure.value
+    for missing in records.Missing:
+        assert getattr(lib, f"LXKNS_NO_{missing.name}") == missing.value
+    for i, name in enumerate(records.LINK_NAMES):
+        assert getattr(lib, f"LXKNS_LINK_{name.upper()}") == i
+    assert lib.LXKNS_NLINKS == records.NLINKS
+
+
+def test_scan_handles_are_released_on_errors(tmp_path: object) -> None:
+    from lxkns import ScanError
+    from lxkns._lowlevel import native
+
+    with pytest.raises(ScanError):
+        native.scan_new("/nonexistent", 0, 0)
