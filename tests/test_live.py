@@ -10,11 +10,12 @@ import subprocess
 import sys
 
 import pytest
-from conftest import IS_ROOT, SCANNERS, discover, nsbuild
-from graphs import summary
 
 import lxkns
 from lxkns import DiagnosticKind
+
+from conftest import IS_ROOT, SCANNERS, discover, nsbuild
+from graphs import summary
 
 TYPES = {t.type_name: t for t in lxkns.NamespaceType.all().members()}
 

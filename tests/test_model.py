@@ -6,10 +6,11 @@ import os
 
 import attrs
 import pytest
-from conftest import discover
 
 import lxkns
 from lxkns import NamespaceID, NamespaceType, ParseError
+
+from conftest import discover
 
 
 @pytest.fixture(scope="module")

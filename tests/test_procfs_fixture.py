@@ -7,11 +7,12 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import SCANNERS
-from graphs import summary
 
 import lxkns
 from lxkns import DiagnosticKind, Source
+
+from conftest import SCANNERS
+from graphs import summary
 
 HOST = {"cgroup": 10, "ipc": 11, "mnt": 12, "net": 13, "pid": 14, "time": 15, "user": 16, "uts": 17}
 

@@ -9,9 +9,10 @@ import threading
 import time
 
 import pytest
-from conftest import discover
 
 import lxkns
+
+from conftest import discover
 
 CHURN = r"""
 import os, sys, threading, time

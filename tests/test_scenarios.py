@@ -9,10 +9,11 @@ from __future__ import annotations
 import os
 
 import pytest
-from conftest import discover, nsbuild
 
 import lxkns
 from lxkns import Source
+
+from conftest import discover, nsbuild
 
 pytestmark = pytest.mark.privileged
 

@@ -36,7 +36,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -90,14 +89,6 @@ json.dump({"scanner": d.scanner, "import_s": import_s, "warmup_s": warmup_s, "ti
 """
 
 
-@dataclass(frozen=True)
-class Tools:
-    """The compiled helpers: the C yardstick and the launcher that measures children."""
-
-    scan: Path
-    runwait: Path
-
-
 # Measures one command: forks it from a small process (a fork of this Python process would
 # carry our own RSS into the child's ru_maxrss), waits with wait4, writes the figures as JSON.
 RUNWAIT_C = r"""
@@ -134,6 +125,14 @@ int main(int argc, char **argv) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 """
+
+
+@dataclass(frozen=True)
+class Tools:
+    """The compiled helpers: the C yardstick and the launcher that measures children."""
+
+    scan: Path
+    runwait: Path
 
 
 class BenchError(Exception):
@@ -314,13 +313,13 @@ def run_child(runwait: Path, argv: Sequence[str], stem: Path) -> Sample:
     return Sample(**json.loads(Path(f"{stem}.rusage").read_text()))
 
 
-def measure_repeated(commands: dict[str, tuple[str, list[str]]], runs: int,
+def measure_repeated(commands: dict[str, tuple[str, list[str]]], runs: int, tools: Tools,
                      tmp: Path) -> dict[str, Result]:
     """One untimed warm-up round, then ``runs`` rounds, round-robin over the commands."""
     samples: dict[str, list[Sample]] = {key: [] for key in commands}
     for rnd in range(runs + 1):
         for key, (_, argv) in commands.items():
-            s = run_child(argv, tmp / key)
+            s = run_child(tools.runwait, argv, tmp / key)
             if rnd:
                 samples[key].append(s)
     return {key: Result(label=commands[key][0], times=[s.wall for s in ss],
@@ -329,11 +328,11 @@ def measure_repeated(commands: dict[str, tuple[str, list[str]]], runs: int,
             for key, ss in samples.items()}
 
 
-def measure_inprocess(native: bool, runs: int, tmp: Path) -> tuple[Result, dict[int, Found]]:
+def measure_inprocess(native: bool, runs: int, tools: Tools, tmp: Path) -> tuple[Result, dict[int, Found]]:
     """Time ``runs`` discoveries inside one fresh interpreter (after a warm-up)."""
     mode = "native" if native else "pure"
     stem = tmp / f"inproc-{mode}"
-    s = run_child([sys.executable, "-c", INPROCESS_RUNNER, mode, str(runs)], stem)
+    s = run_child(tools.runwait, [sys.executable, "-c", INPROCESS_RUNNER, mode, str(runs)], stem)
     data = json.loads(Path(f"{stem}.out").read_text())
     found = {ino: Found(t, owner, parent) for t, ino, owner, parent in data["namespaces"]}
     label = f"lxkns {mode}, in-process [{data['scanner']}]"
@@ -411,28 +410,28 @@ def describe(rec: dict[str, Any]) -> str:
 
 # ------------------------------------------------------------------ one size
 
-def bench_size(bench: Path, scan: Path, procs: int, runs: int) -> dict[str, Any]:
+def bench_size(bench: Path, tools: Tools, procs: int, runs: int) -> dict[str, Any]:
     """Start the workload with ``procs`` processes, measure every tool, tear it down."""
     with tempfile.TemporaryDirectory(prefix="lxkns-bench-") as tmpname:
         tmp = Path(tmpname)
         with running_workload(bench, procs, tmp) as manifest:
-            results = measure_all(manifest, scan, runs, tmp)
+            results = measure_all(manifest, tools, runs, tmp)
         return {"procs": procs, "workload": workload_params(procs),
                 "counts": manifest["counts"], "setup_s": manifest["setup_seconds"],
                 "results": results}
 
 
-def measure_all(manifest: dict[str, Any], scan: Path, runs: int, tmp: Path) -> dict[str, Any]:
+def measure_all(manifest: dict[str, Any], tools: Tools, runs: int, tmp: Path) -> dict[str, Any]:
     """All measurements against the running workload, keyed by tool."""
     py = sys.executable
     discover = "import lxkns; lxkns.discover(lxkns.STANDARD"
-    cold = run_child([py, "-c", discover + ")"], tmp / "cold")
+    cold = run_child(tools.runwait, [py, "-c", discover + ")"], tmp / "cold")
     res: dict[str, Result] = {}
     found: dict[str, dict[int, Found]] = {}
     for native in (True, False):
         key = "lxkns-native" if native else "lxkns-pure"
-        res[key], found[key] = measure_inprocess(native, runs, tmp)
-    scan_argv = [str(scan), *SCAN_OPTS]
+        res[key], found[key] = measure_inprocess(native, runs, tools, tmp)
+    scan_argv = [str(tools.scan), *SCAN_OPTS]
     commands = {
         "lxkns-native-proc": ("lxkns native, whole process", [py, "-c", discover + ")"]),
         "lxkns-pure-proc": ("lxkns pure, whole process", [py, "-c", discover + ", native=False)"]),
@@ -441,10 +440,10 @@ def measure_all(manifest: dict[str, Any], scan: Path, runs: int, tmp: Path) -> d
         "scan": ("scan " + " ".join(SCAN_OPTS), [*scan_argv, "-q"]),
         "scan-j2": ("scan " + " ".join(SCAN_OPTS) + " -j 2", [*scan_argv, "-j", "2", "-q"]),
     }
-    res |= measure_repeated(commands, runs, tmp)
+    res |= measure_repeated(commands, runs, tools, tmp)
     found["lsns"] = lsns_found(tmp / "lsns.out")
     for key in ("scan", "scan-j2"):
-        run_child([*commands[key][1][:-1], "-v"], tmp / f"{key}-v")
+        run_child(tools.runwait, [*commands[key][1][:-1], "-v"], tmp / f"{key}-v")
         found[key] = scan_found(Path(f"{tmp / key}-v.out"))
     for key, f in found.items():
         res[key].completeness = completeness(manifest, f)
@@ -577,10 +576,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                               "sizes": []}
     try:
         with tempfile.TemporaryDirectory(prefix="lxkns-bench-scan-") as tmp:
-            scan = build_yardstick(bench / "scan.c", Path(tmp))
+            tools = build_tools(bench, Path(tmp))
             for procs in a.sizes:
                 print(f"\nsize {procs}:", flush=True)
-                fig = bench_size(bench, scan, procs, a.runs)
+                fig = bench_size(bench, tools, procs, a.runs)
                 report["sizes"].append(fig)
                 print_size(fig)
     except BenchError as e:
