@@ -16,8 +16,10 @@ parameters scaled from the 10k line of FINDINGS.md), waits for its READY line an
 * completeness: how many of the namespaces the workload created each tool found, in total
   and per visibility class, and (lxkns, scan) how many owner/parent relations match.
 
-Peak RSS is the ``ru_maxrss`` of each child, taken from ``wait4()``. The script measures
-and reports; it never asserts anything about speed.
+Wall time and peak RSS (``ru_maxrss``) of each child come from ``wait4()`` in a tiny C
+launcher built beside the yardstick: a child forked straight from this Python process would
+carry our own RSS into its ``ru_maxrss``. The script measures and reports; it never asserts
+anything about speed.
 
 Benchmark-only convenience: the workload generator and the yardstick are not part of this
 project. They are taken from ``../shared/bench`` next to the project root (``workload.py``,
@@ -31,6 +33,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import signal
 import statistics
 import subprocess
@@ -54,6 +57,7 @@ WORKLOAD_10K = {"namespaces": (100, 9), "threaded-procs": (100, 4), "bindmounts"
                 "fds": (400, 18), "sockets": (400, 4), "mounts": (500, 10)}
 WORKLOAD_THREADS = 8
 
+HOST_TYPES = ("cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts")
 # visibility classes of the manifest and their short column headers
 CLASSES = (("proc", "proc"), ("task", "task"), ("fd", "fd"), ("socket", "sock"),
            ("bindmount", "bind"), ("hidden-bindmount", "hbind"), ("owner-only", "owner"))
@@ -201,8 +205,8 @@ def check_environment() -> None:
     if probe.returncode != 0:
         raise SystemExit(f"bench_discovery: {sys.executable} cannot import lxkns:\n"
                          f"{probe.stderr.strip()}")
-    for tool in ("gcc", "lsns"):
-        if subprocess.run(["which", tool], capture_output=True).returncode != 0:
+    for tool in ("gcc", "lsns", "umount"):
+        if shutil.which(tool) is None:
             raise SystemExit(f"bench_discovery: {tool} not found")
 
 
@@ -240,8 +244,9 @@ def unmount_below(root: Path) -> None:
 
 
 @contextmanager
-def running_workload(bench: Path, procs: int, tmp: Path) -> Iterator[dict[str, Any]]:
-    """Run workload.py until the block ends; yield its manifest. Always tears it down."""
+def running_workload(bench: Path, procs: int,
+                     tmp: Path) -> Iterator[tuple[dict[str, Any], subprocess.Popen[str]]]:
+    """Run workload.py until the block ends; yield its manifest and process. Always stops it."""
     manifest = tmp / "manifest.json"
     log = tmp / "workload.log"
     argv = [sys.executable, str(bench / "workload.py"), *workload_params(procs),
@@ -259,7 +264,7 @@ def running_workload(bench: Path, procs: int, tmp: Path) -> Iterator[dict[str, A
             raise BenchError(f"workload failed (rc {proc.returncode}):\n{tail(log)}")
         print(f"  {line.strip()}", flush=True)
         with open(manifest) as f:
-            yield json.load(f)
+            yield json.load(f), proc
     finally:
         stop_workload(proc, bench, manifest, tmp)
 
@@ -328,7 +333,8 @@ def measure_repeated(commands: dict[str, tuple[str, list[str]]], runs: int, tool
             for key, ss in samples.items()}
 
 
-def measure_inprocess(native: bool, runs: int, tools: Tools, tmp: Path) -> tuple[Result, dict[int, Found]]:
+def measure_inprocess(native: bool, runs: int, tools: Tools,
+                      tmp: Path) -> tuple[Result, dict[int, Found]]:
     """Time ``runs`` discoveries inside one fresh interpreter (after a warm-up)."""
     mode = "native" if native else "pure"
     stem = tmp / f"inproc-{mode}"
@@ -389,7 +395,7 @@ def completeness(manifest: dict[str, Any], found: dict[int, Found]) -> dict[str,
                 if got != r[key]:
                     wrong_rel.append(f"{describe(r)} {key}: manifest {r[key]}, found {got}")
     created = {r["ino"] for r in manifest["namespaces"]}
-    host = set(manifest["host_ns"].values())
+    host = {manifest["host_ns"][t] for t in HOST_TYPES}
     out: dict[str, Any] = {
         "created_total": len(created),
         "created_found": sum(c["found"] for c in classes.values()),
@@ -414,11 +420,23 @@ def bench_size(bench: Path, tools: Tools, procs: int, runs: int) -> dict[str, An
     """Start the workload with ``procs`` processes, measure every tool, tear it down."""
     with tempfile.TemporaryDirectory(prefix="lxkns-bench-") as tmpname:
         tmp = Path(tmpname)
-        with running_workload(bench, procs, tmp) as manifest:
-            results = measure_all(manifest, tools, runs, tmp)
+        with running_workload(bench, procs, tmp) as (manifest, workload):
+            try:
+                results = measure_all(manifest, tools, runs, tmp)
+            except BenchError as e:
+                raise BenchError(f"{e}{exited(workload)}") from None
+            if exited(workload):
+                raise BenchError(f"measurements discarded{exited(workload)}")
         return {"procs": procs, "workload": workload_params(procs),
                 "counts": manifest["counts"], "setup_s": manifest["setup_seconds"],
                 "results": results}
+
+
+def exited(workload: subprocess.Popen[str]) -> str:
+    """Empty while the workload runs, else a note that it has exited."""
+    if workload.poll() is None:
+        return ""
+    return f" (the workload exited with status {workload.returncode} during the measurements)"
 
 
 def measure_all(manifest: dict[str, Any], tools: Tools, runs: int, tmp: Path) -> dict[str, Any]:
@@ -431,19 +449,19 @@ def measure_all(manifest: dict[str, Any], tools: Tools, runs: int, tmp: Path) ->
     for native in (True, False):
         key = "lxkns-native" if native else "lxkns-pure"
         res[key], found[key] = measure_inprocess(native, runs, tools, tmp)
-    scan_argv = [str(tools.scan), *SCAN_OPTS]
+    scans = {"scan": [str(tools.scan), *SCAN_OPTS],
+             "scan-j2": [str(tools.scan), *SCAN_OPTS, "-j", "2"]}
     commands = {
         "lxkns-native-proc": ("lxkns native, whole process", [py, "-c", discover + ")"]),
         "lxkns-pure-proc": ("lxkns pure, whole process", [py, "-c", discover + ", native=False)"]),
         "python-startup": ("python -c pass", [py, "-c", "pass"]),
         "lsns": ("lsns --json", ["lsns", "--json"]),
-        "scan": ("scan " + " ".join(SCAN_OPTS), [*scan_argv, "-q"]),
-        "scan-j2": ("scan " + " ".join(SCAN_OPTS) + " -j 2", [*scan_argv, "-j", "2", "-q"]),
+        **{key: (" ".join(["scan", *argv[1:]]), [*argv, "-q"]) for key, argv in scans.items()},
     }
     res |= measure_repeated(commands, runs, tools, tmp)
     found["lsns"] = lsns_found(tmp / "lsns.out")
-    for key in ("scan", "scan-j2"):
-        run_child(tools.runwait, [*commands[key][1][:-1], "-v"], tmp / f"{key}-v")
+    for key, argv in scans.items():
+        run_child(tools.runwait, [*argv, "-v"], tmp / f"{key}-v")
         found[key] = scan_found(Path(f"{tmp / key}-v.out"))
     for key, f in found.items():
         res[key].completeness = completeness(manifest, f)
@@ -492,12 +510,13 @@ def print_size(fig: dict[str, Any]) -> None:
     print(f"\n=== {procs} processes, {c['tasks']} tasks, {c['namespaces_created']} namespaces "
           f"created, {c['mount_namespaces']} mount namespaces (setup {fig['setup_s']} s)")
     head = (f"{'tool':40s} {'median s':>9s} {'min s':>8s} {'µs/proc':>8s} {'RSS MiB':>8s} "
-            f"{'found':>11s} " + " ".join(f"{h:>5s}" for _, h in CLASSES) + f" {'relations':>11s}")
+            f"{'found':>11s} " + " ".join(f"{h:>5s}" for _, h in CLASSES)
+            + f" {'host':>4s} {'relations':>11s}")
     print(head)
     by_vis = c["namespaces_by_visibility"]
     print(f"{'(created by the workload)':40s} {'':>9s} {'':>8s} {'':>8s} {'':>8s} "
           f"{c['namespaces_created']:>11d} "
-          + " ".join(f"{by_vis.get(cls, 0):>5d}" for cls, _ in CLASSES))
+          + " ".join(f"{by_vis.get(cls, 0):>5d}" for cls, _ in CLASSES) + f" {len(HOST_TYPES):>4d}")
     for key in ROW_ORDER:
         r = res[key]
         comp = r["completeness"] or (res[SAME_AS[key]]["completeness"] if key in SAME_AS else None)
@@ -505,6 +524,11 @@ def print_size(fig: dict[str, Any]) -> None:
               f"{r['median_s'] * 1e6 / procs:8.0f} {r['peak_rss_mib']:8.1f} "
               + completeness_cells(comp, same=key in SAME_AS))
     print(f"cold: first whole-process native discovery after READY {res['cold']['wall']:.3f} s")
+    for key in ("lxkns-native", "lxkns-pure"):
+        x = res[key]["extra"]
+        print(f"{key}: import lxkns {x['import_s']:.3f} s, warm-up discovery "
+              f"{x['warmup_s']:.3f} s, {x['n_namespaces']} namespaces, "
+              f"{x['n_processes']} processes")
     for name, value in res["ratios"].items():
         print(f"  {name:42s} {value:6.2f}")
     print_problems(res)
@@ -520,7 +544,7 @@ def completeness_cells(comp: dict[str, Any] | None, same: bool) -> str:
     found = f"{comp['created_found']}/{comp['created_total']}"
     rel = f"{comp['relations_ok']}/{comp['relations_total']}" if "relations_ok" in comp else ""
     return (f"{found:>11s} " + " ".join(f"{cls.get(k, {}).get('found', 0):>5d}" for k, _ in CLASSES)
-            + f" {rel:>11s}")
+            + f" {comp['host_found']:>4d} {rel:>11s}")
 
 
 def print_problems(res: dict[str, Any], limit: int = 5) -> None:
@@ -588,9 +612,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("bench_discovery: interrupted; workload torn down", file=sys.stderr)
         return 130
-    if a.json:
-        Path(a.json).write_text(json.dumps(report, indent=1) + "\n")
-        print(f"\nfigures written to {a.json}")
+    finally:
+        if a.json:  # whatever was measured, also after a failure
+            Path(a.json).write_text(json.dumps(report, indent=1) + "\n")
+            print(f"\nfigures of {len(report['sizes'])} size(s) written to {a.json}")
     return 0
 
 
