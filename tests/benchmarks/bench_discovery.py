@@ -421,13 +421,14 @@ def bench_size(bench: Path, tools: Tools, procs: int, runs: int) -> dict[str, An
     with tempfile.TemporaryDirectory(prefix="lxkns-bench-") as tmpname:
         tmp = Path(tmpname)
         with running_workload(bench, procs, tmp) as (manifest, workload):
+            load = os.getloadavg()[0]
             try:
                 results = measure_all(manifest, tools, runs, tmp)
             except BenchError as e:
                 raise BenchError(f"{e}{exited(workload)}") from None
             if exited(workload):
                 raise BenchError(f"measurements discarded{exited(workload)}")
-        return {"procs": procs, "workload": workload_params(procs),
+        return {"procs": procs, "workload": workload_params(procs), "loadavg_1min": load,
                 "counts": manifest["counts"], "setup_s": manifest["setup_seconds"],
                 "results": results}
 
@@ -508,7 +509,8 @@ def print_size(fig: dict[str, Any]) -> None:
     c, res = fig["counts"], fig["results"]
     procs = c["processes"]
     print(f"\n=== {procs} processes, {c['tasks']} tasks, {c['namespaces_created']} namespaces "
-          f"created, {c['mount_namespaces']} mount namespaces (setup {fig['setup_s']} s)")
+          f"created, {c['mount_namespaces']} mount namespaces (setup {fig['setup_s']} s, "
+          f"load average {fig['loadavg_1min']:.2f} before measuring)")
     head = (f"{'tool':40s} {'median s':>9s} {'min s':>8s} {'µs/proc':>8s} {'RSS MiB':>8s} "
             f"{'found':>11s} " + " ".join(f"{h:>5s}" for _, h in CLASSES)
             + f" {'host':>4s} {'relations':>11s}")
