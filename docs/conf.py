@@ -21,7 +21,7 @@ import lxkns  # noqa: E402
 
 project = "lxkns for Python"
 author = "lxkns for Python developers"
-copyright = "lxkns for Python developers"  # noqa: A001
+copyright = "lxkns for Python developers"
 release = lxkns.__version__
 version = ".".join(release.split(".")[:2])
 
@@ -42,6 +42,8 @@ autodoc_typehints = "signature"
 autodoc_class_signature = "separated"
 autodoc_preserve_defaults = True
 autodoc_inherit_docstrings = True
+# model objects are made by discover(), never by callers: no constructors shown
+autodoc_default_options = {"exclude-members": "__init__"}
 
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
