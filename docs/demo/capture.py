@@ -71,16 +71,17 @@ def main() -> None:
                                 prompt="#"))
     save("nobody-table.txt", run(f"{' '.join(NOBODY)} python3 -m lxkns",
                                  [*NOBODY, nobody_python, "-m", "lxkns"], prompt="#"))
-    script = ("unshare --user --map-root-user --net --fork --kill-child sleep infinity & sleep 0.3; "
-              "{} -m lxkns -q --types net; kill -KILL $!")
-    save("nobody-own.txt", run(f"{' '.join(NOBODY)} sh -c '{script.format('python3')}'",
-                               [*NOBODY, "sh", "-c", script.format(nobody_python)]))
     for name in ("model", "discovery", "nobody"):
         argv = [py, os.path.join(HERE, "transcript.py"), os.path.join(HERE, f"session-{name}.txt")]
         if name == "nobody":
             argv = [*NOBODY, nobody_python, *argv[1:]]
         p = subprocess.run(argv, cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=120)
         save(f"session-{name}.out", p.stdout + p.stderr)
+    # last: the namespaces it creates must not show up in the other examples
+    script = ("unshare --user --map-root-user --net --fork --kill-child sleep infinity & sleep 0.3; "
+              "{} -m lxkns -q --types net; kill -KILL $!")
+    save("nobody-own.txt", run(f"{' '.join(NOBODY)} sh -c '{script.format('python3')}'",
+                               [*NOBODY, "sh", "-c", script.format(nobody_python)]))
 
 
 if __name__ == "__main__":

@@ -56,73 +56,81 @@ class _Freezer:
         self.procs: dict[int, Process] = {}
         self.tasks: dict[int, Task] = {}  # by TID, non-main threads
         self.ns_maps: dict[tuple[int, ...], Mapping[NamespaceType, Namespace]] = {}
+        self.child_maps: dict[tuple[int, int], Mapping[NamespaceType, Namespace]] = {}
 
     def namespaces_of(self, r: ProcRecord) -> tuple[Mapping[NamespaceType, Namespace],
                                                     Mapping[NamespaceType, Namespace]]:
         """The namespace mappings of a process or thread; equal ones are shared."""
-        key = r.ns
-        own = self.ns_maps.get(key)
+        ns = r.ns
+        own = self.ns_maps.get(ns)
         if own is None:
-            own = self.ns_maps[key] = MappingProxyType({
-                LEXICAL_ORDER[k]: ns for k in range(NTYPES)
-                if r.ns[k] and (ns := self.ns.get((k, r.ns[k]))) is not None
+            own = self.ns_maps[ns] = MappingProxyType({
+                LEXICAL_ORDER[k]: found for k in range(NTYPES)
+                if ns[k] and (found := self.ns.get((k, ns[k]))) is not None
             })
-        child_key = (-1, *key)
-        children = self.ns_maps.get(child_key)
+        child_key = (ns[LINK_PID_FOR_CHILDREN], ns[LINK_TIME_FOR_CHILDREN])
+        children = self.child_maps.get(child_key)
         if children is None:
-            children = self.ns_maps[child_key] = MappingProxyType({
-                LEXICAL_ORDER[t]: ns for k, t in _CHILD_LINKS
-                if r.ns[k] and (ns := self.ns.get((t, r.ns[k]))) is not None
+            children = self.child_maps[child_key] = MappingProxyType({
+                LEXICAL_ORDER[t]: found for k, t in _CHILD_LINKS
+                if ns[k] and (found := self.ns.get((t, ns[k]))) is not None
             })
         return own, children
 
-    def common(self, r: ProcRecord, tid: int) -> dict[str, object]:
-        b = self.b
-        cpu, fridge = b.cgroups.get((r.tgid, tid), (None, None))
-        own, children = self.namespaces_of(r)
-        return {
-            "name": r.comm, "starttime": r.starttime, "state": r.state, "nice": r.nice,
-            "priority": r.priority, "policy": r.policy, "cpu_cgroup": cpu,
-            "fridge_cgroup": fridge, "frozen": b.frozen.get(fridge) if fridge is not None else None,
-            "affinity": b.affinity.get(r.pid), "namespaces": own, "for_children": children,
-        }
-
     def build_processes(self) -> None:
         b = self.b
+        cgroups, frozen, affinity = b.cgroups, b.frozen, b.affinity
+        linked = b.options.from_procs
+        none2: tuple[None, None] = (None, None)
+        no_ns: Mapping[NamespaceType, Namespace] = MappingProxyType({})
+        procs = self.procs
         for pid in sorted(b.procs):
             r = b.procs[pid]
-            self.procs[pid] = Process(pid=pid, ppid=r.ppid, cmdline=r.cmdline, **self.common(r, 0))  # type: ignore[arg-type]
-        children: dict[int, list[Process]] = {}
-        for p in self.procs.values():
-            if p.ppid in self.procs and p.ppid != p.pid:
-                children.setdefault(p.ppid, []).append(p)
-        for pid, p in self.procs.items():
-            r = b.procs[pid]
-            main = Task(tid=pid, process=p, **self.common(r, 0))  # type: ignore[arg-type]
+            own, children = self.namespaces_of(r) if linked else (no_ns, no_ns)
+            cpu, fridge = cgroups.get((pid, 0), none2)
+            fridge_frozen = frozen.get(fridge) if fridge is not None else None
+            cpus = affinity.get(pid)
+            p = procs[pid] = Process(
+                pid=pid, ppid=r.ppid, cmdline=r.cmdline, name=r.comm, starttime=r.starttime,
+                state=r.state, nice=r.nice, priority=r.priority, policy=r.policy, cpu_cgroup=cpu,
+                fridge_cgroup=fridge, frozen=fridge_frozen, affinity=cpus, namespaces=own,
+                for_children=children)
+            main = Task(tid=pid, process=p, name=r.comm, starttime=r.starttime, state=r.state,
+                        nice=r.nice, priority=r.priority, policy=r.policy, cpu_cgroup=cpu,
+                        fridge_cgroup=fridge, frozen=fridge_frozen, affinity=cpus, namespaces=own,
+                        for_children=children)
             threads = [main]
             for t in b.tasks.get(pid, ()):
-                task = Task(tid=t.pid, process=p, **self.common(t, t.pid))  # type: ignore[arg-type]
+                t_own, t_children = self.namespaces_of(t) if linked else (no_ns, no_ns)
+                t_cpu, t_fridge = cgroups.get((pid, t.pid), none2)
+                task = Task(tid=t.pid, process=p, name=t.comm, starttime=t.starttime, state=t.state,
+                            nice=t.nice, priority=t.priority, policy=t.policy, cpu_cgroup=t_cpu,
+                            fridge_cgroup=t_fridge,
+                            frozen=frozen.get(t_fridge) if t_fridge is not None else None,
+                            affinity=affinity.get(t.pid), namespaces=t_own, for_children=t_children)
                 threads.append(task)
                 self.tasks[t.pid] = task
-            set_links(p, parent=self.procs.get(p.ppid) if p.ppid != pid else None,
-                      children=tuple(children.get(pid, ())), tasks=tuple(threads))
+            set_links(p, tasks=tuple(threads))
+        children_of: dict[int, list[Process]] = {}
+        for pid, p in procs.items():
+            if p.ppid != pid and p.ppid in procs:
+                children_of.setdefault(p.ppid, []).append(p)
+        for pid, p in procs.items():
+            kids = children_of.get(pid)
+            set_links(p, parent=procs.get(p.ppid) if p.ppid != pid else None,
+                      children=tuple(kids) if kids else ())
 
     def link_namespaces(self) -> None:
         b = self.b
-        members: dict[_Key, list[Process]] = {}
-        for pid, p in self.procs.items():
-            r = b.procs[pid]
-            for k in range(NTYPES):
-                if r.ns[k]:
-                    members.setdefault((k, r.ns[k]), []).append(p)
+        procs = self.procs
         children: dict[_Key, list[HierarchicalNamespace]] = {}
         owned: dict[_Key, dict[NamespaceType, list[Namespace]]] = {}
         for key, d in b.namespaces.items():
             ns = self.ns[key]
             links: dict[str, object] = {
-                "processes": tuple(members.get(key, ())),
-                "leaders": tuple(self.procs[r.pid] for r in d.leaders if r.pid in self.procs),
-                "ealdorman": self.procs.get(d.ealdorman.pid) if d.ealdorman is not None else None,
+                "processes": tuple(procs[r.pid] for r in d.procs),
+                "leaders": tuple(procs[r.pid] for r in d.leaders),
+                "ealdorman": procs[d.ealdorman.pid] if d.ealdorman is not None else None,
                 "loose_threads": tuple(self.tasks[t.pid] for t in sorted(d.tasks, key=lambda t: t.pid)
                                        if t.pid in self.tasks),
             }

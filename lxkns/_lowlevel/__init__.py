@@ -8,7 +8,7 @@ package imports ``lxkns._native``.
 from __future__ import annotations
 
 from ..errors import ScanError
-from . import parsers, pure
+from . import parsers
 from .records import (
     LINK_NAMES,
     LINK_TYPE,
@@ -55,6 +55,8 @@ def scan(req: ScanRequest, *, native: bool | None = None) -> ScanResult:
         if _native is None:
             raise ScanError(0, f"the native scanner is not available: {NATIVE_IMPORT_ERROR}")
         return _native.scan(req)
+    from . import pure  # noqa: PLC0415 - only needed where the native scanner is not used
+
     return pure.scan(req)
 
 
