@@ -55,7 +55,7 @@ def scan(req: ScanRequest, *, native: bool | None = None) -> ScanResult:
         if _native is None:
             raise ScanError(0, f"the native scanner is not available: {NATIVE_IMPORT_ERROR}")
         return _native.scan(req)
-    from . import pure  # noqa: PLC0415 - only needed where the native scanner is not used
+    from . import pure
 
     return pure.scan(req)
 
