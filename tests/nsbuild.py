@@ -269,3 +269,61 @@ finally:
     subprocess.run(["umount", "-l", base], check=False)
     os.rmdir(base)
 '''
+
+BOUND_USER_AND_PID = '''
+# a user and a PID namespace, both only bind-mounted on files: hierarchy must reach them too
+base = BASE
+os.makedirs(base, exist_ok=True)
+subprocess.run(["mount", "-t", "tmpfs", "lxkns-test", base], check=True)
+subprocess.run(["mount", "--make-private", base], check=True)
+user, pid = os.path.join(base, "user"), os.path.join(base, "pid")
+open(user, "w").close()
+open(pid, "w").close()
+sleeper = subprocess.Popen(["unshare", "--user", "--map-root-user", "--pid", "--fork", "sleep", "1000"])
+try:
+    while True:  # wait for the forked sleep, inside both new namespaces
+        kids = open(f"/proc/{sleeper.pid}/task/{sleeper.pid}/children").read().split()
+        if kids and ino(f"/proc/{kids[0]}/ns/pid") != ino("/proc/self/ns/pid"):
+            break
+        time.sleep(0.01)
+    for path, link in ((user, "user"), (pid, "pid")):
+        subprocess.run(["mount", "--bind", f"/proc/{kids[0]}/ns/{link}", path], check=True)
+    os.kill(int(kids[0]), signal.SIGKILL)
+    sleeper.kill()
+    sleeper.wait()
+    while os.path.exists(f"/proc/{kids[0]}"):
+        time.sleep(0.01)
+    report(user_path=user, pid_path=pid, user=os.stat(user).st_ino, pid=os.stat(pid).st_ino)
+    hold()
+finally:
+    sleeper.kill()
+    subprocess.run(["umount", "-l", base], check=False)
+    os.rmdir(base)
+'''
+
+FROZEN = '''
+# a process in a frozen cgroup of the freezer hierarchy (v1 freezer.state or v2 cgroup.freeze)
+top, v1 = TOP, V1
+group = os.path.join(top, f"lxkns-test-{os.getpid()}")
+os.mkdir(group)
+sleeper = subprocess.Popen(["sleep", "1000"])
+try:
+    with open(os.path.join(group, "cgroup.procs"), "w") as f:
+        f.write(str(sleeper.pid))
+    with open(os.path.join(group, "freezer.state" if v1 else "cgroup.freeze"), "w") as f:
+        f.write("FROZEN" if v1 else "1")
+    time.sleep(0.2)
+    report(pid=sleeper.pid, cgroup="/" + os.path.basename(group))
+    hold()
+finally:
+    with open(os.path.join(group, "freezer.state" if v1 else "cgroup.freeze"), "w") as f:
+        f.write("THAWED" if v1 else "0")
+    sleeper.kill()
+    sleeper.wait()
+    for _ in range(50):
+        try:
+            os.rmdir(group)
+            break
+        except OSError:
+            time.sleep(0.05)
+'''

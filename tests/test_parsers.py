@@ -183,6 +183,16 @@ def test_nspid_round_trip(pids: list[int]) -> None:
     assert parsers.parse_nspid("\t".join(map(str, pids))) == tuple(pids)
 
 
+@given(st.lists(st.text(st.characters(blacklist_characters="\n", blacklist_categories=("Cs",)),
+                        max_size=20), max_size=6),
+       st.lists(st.integers(1, 2**22), min_size=1, max_size=5), st.booleans())
+def test_nspid_from_status(lines: list[str], pids: list[int], present: bool) -> None:
+    others = [f"X{line}" for line in lines]  # never an NSpid line of its own
+    body = ["Name:\tx", *others] + (["NSpid:\t" + "\t".join(map(str, pids))] if present else [])
+    value = parsers.nspid_from_status("\n".join([*body, "Umask:\t0022", ""]).encode())
+    assert (parsers.parse_nspid(value.decode()) if value else ()) == (tuple(pids) if present else ())
+
+
 @given(st.text(max_size=40))
 def test_nspid_never_crashes(text: str) -> None:
     try:

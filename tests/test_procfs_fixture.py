@@ -55,10 +55,13 @@ def fake_proc(tmp_path: Path) -> Path:
     (init / "mountinfo").write_text(
         "20 1 0:5 / / rw - ext4 /dev/root rw\n"
         "21 20 0:4 net:[6000] /run/netns/x\\040y rw - nsfs nsfs rw\n"
+        "22 20 0:30 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n"
         "garbage line\n"
     )
     (init / "root" / "run" / "netns").mkdir(parents=True)
     (init / "root" / "run" / "netns" / "x y").write_text("")
+    (init / "root" / "sys" / "fs" / "cgroup" / "frz").mkdir(parents=True)
+    (init / "root" / "sys" / "fs" / "cgroup" / "frz" / "cgroup.events").write_text("populated 1\nfrozen 1\n")
     _process(root, 2, "kthreadd", 0, 5)
     app = _process(root, 100, "app (1)", 1, 50, cmdline=b"/usr/bin/app\0", threads=2, net=4000)
     os.symlink("socket:[777]", app / "fd" / "7")
@@ -93,6 +96,9 @@ def test_process_table(fake_discovery: lxkns.Discovery, fake_proc: Path) -> None
     assert (app.cpu_cgroup, app.fridge_cgroup) == ("/cpu/a", "/frz")
     assert [t.tid for t in app.tasks] == [100, 101]
     assert d.process(300).namespaces == {}  # a zombie shows none
+    # cgroup v2 freezer state, read through the initial mount namespace's view
+    assert app.frozen is True and app.tasks[0].frozen is True
+    assert app.tasks[1].fridge_cgroup == "/uni" and app.tasks[1].frozen is False
     with pytest.raises(lxkns.UnknownProcessError):
         d.process(200)
 

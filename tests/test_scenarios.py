@@ -177,3 +177,43 @@ def test_bind_mount_inside_a_processless_mount_namespace(scanner: str, tmp_base:
         assert net.sources == {Source.BINDMOUNT}
         assert net.ref == (context, sc["mntfile"], sc["inner"])
         assert net.owner is not None and net.owner.id.ino == HOST_USER
+
+
+def test_bind_mounted_user_and_pid_namespaces_get_their_parents(scanner: str, tmp_base: str) -> None:
+    with nsbuild.run(nsbuild.BOUND_USER_AND_PID.replace("BASE", repr(tmp_base))) as sc:
+        d = discover(scanner)
+        user = d.namespace(f"user:[{sc['user']}]")
+        pid = d.namespace(f"pid:[{sc['pid']}]")
+        assert user.sources == {Source.BINDMOUNT, Source.OWNER} and pid.sources == {Source.BINDMOUNT}
+        assert isinstance(user, lxkns.UserNamespace) and isinstance(pid, lxkns.HierarchicalNamespace)
+        assert user.parent is not None and user.parent.id.ino == HOST_USER
+        assert pid.parent is not None and pid.parent.id.ino == HOST_PID
+        assert pid.owner is user and user.owner_uid == 0
+        assert user.ref[-1] == sc["user_path"] and pid.ref[-1] == sc["pid_path"]
+
+
+def _freezer() -> tuple[str, bool] | None:
+    """(hierarchy directory, is v1) of the freezer lxkns itself will read, if writable."""
+    with open("/proc/self/mountinfo") as f:
+        mounts = [line.split(" - ") for line in f.read().splitlines()]
+    v1 = [m[0].split()[4] for m in mounts if m[1].split()[0] == "cgroup" and "freezer" in m[1].split()[2]]
+    v2 = [m[0].split()[4] for m in mounts if m[1].split()[0] == "cgroup2"]
+    if v1:
+        return v1[0], True
+    if v2 and os.path.exists(os.path.join(v2[0], "cgroup.procs")):
+        return v2[0], False
+    return None
+
+
+def test_frozen_processes(scanner: str) -> None:
+    found = _freezer()
+    if found is None:
+        pytest.skip("no freezer cgroup hierarchy on this host")
+    top, v1 = found
+    with nsbuild.run(nsbuild.FROZEN.replace("TOP", repr(top)).replace("V1", repr(v1))) as sc:
+        d = discover(scanner)
+        frozen = d.process(sc["pid"])
+        assert frozen.fridge_cgroup == sc["cgroup"]
+        assert frozen.frozen is True
+        assert frozen.tasks[0].frozen is True
+        assert d.process(os.getpid()).frozen is False
