@@ -1131,7 +1131,11 @@ static void parse_mountinfo(struct mountctx *m, uint64_t mntns, char *text, size
             b->path_len = plen;
             int isnew;
             struct nsent *e = tab_claim(&s->tab, ino, t, LXKNS_ORIGIN_BINDMOUNT, &isnew);
-            if (e && isnew) {
+            /* a mount namespace seen only through a thread may be gone when its turn comes:
+             * keep this way in as well */
+            int spare = e && !isnew && t == LXKNS_LINK_MNT && e->held_fd < 0 && !e->mnt_done &&
+                        (e->ctx_tid || !e->ctx_pid);
+            if (e && (isnew || spare)) {
                 char path[PATH_MAX];
                 size_t n = plen < sizeof path - 1 ? plen : sizeof path - 1;
                 memcpy(path, s->str.p + b->path_off, n);
@@ -1150,9 +1154,16 @@ static void parse_mountinfo(struct mountctx *m, uint64_t mntns, char *text, size
                     }
                     fd = *rootfd >= 0 ? open_in_root(s, *rootfd, path) : -1;
                 }
+                struct stat st;
                 if (fd < 0) {
                     b->err = errno;
-                    e->r.open_err = errno;
+                    if (isnew) e->r.open_err = errno;
+                } else if (spare) {
+                    b->err = fstat(fd, &st) == 0 && (uint64_t)st.st_ino == ino ? 0 : ESTALE;
+                    if (!b->err)
+                        e->held_fd = fd;
+                    else
+                        close(fd);
                 } else {
                     ns_meta(s, e, fd);
                     b->err = e->r.open_err;
@@ -1185,6 +1196,7 @@ static void mount_one(struct mountctx *m, struct nsent *e) {
     int rootfd = -1;
     char path[64];
     int r;
+    int entered = 0;
     if (e->ctx_pid) {
         rec->pid = e->ctx_pid;
         rec->tid = e->ctx_tid;
@@ -1194,12 +1206,16 @@ static void mount_one(struct mountctx *m, struct nsent *e) {
         else
             snprintf(path, sizeof path, "%lld/mountinfo", (long long)e->ctx_pid);
         r = read_text(&m->buf, s->procfd, path);
-        if (r) {
+        if (r && (r == -ENOENT || r == -ESRCH) && (e->held_fd >= 0 || e->fd_pid)) {
+            rec->pid = rec->tid = 0; /* it ended meanwhile: enter the namespace instead */
+            e->ctx_pid = e->ctx_tid = 0;
+        } else if (r) {
             rec->err = -r;
             scan_fail(s, LXKNS_FAIL_MOUNTINFO, e->ctx_pid, e->ctx_tid, (int64_t)e->r.ino, -r);
             goto done;
         }
-    } else {
+    }
+    if (!e->ctx_pid) {
         int fd = e->held_fd;
         if (fd < 0 && e->fd_pid) {
             snprintf(path, sizeof path, "%lld/fd/%lld", (long long)e->fd_pid, (long long)e->fd_fd);
@@ -1227,6 +1243,7 @@ static void mount_one(struct mountctx *m, struct nsent *e) {
             goto done;
         }
         close(fd);
+        entered = 1;
         rootfd = -2;
         r = read_text(&m->buf, s->procfd, "thread-self/mountinfo");
         if (r) {
@@ -1242,13 +1259,19 @@ static void mount_one(struct mountctx *m, struct nsent *e) {
         }
         rec->text_len = m->buf.n;
     }
-    parse_mountinfo(m, e->r.ino, m->buf.p, m->buf.n, &rootfd, e->ctx_pid, e->ctx_tid);
+    parse_mountinfo(m, e->r.ino, m->buf.p, m->buf.n, &rootfd, entered ? 0 : e->ctx_pid,
+                    entered ? 0 : e->ctx_tid);
 done:
     if (rootfd >= 0) close(rootfd);
 }
 
+/* the name of the mount helper thread: a thread of another discovery that happens to
+ * be inside some mount namespace is no process to read that namespace through */
+#define MOUNT_THREAD_NAME "lxkns-mntns"
+
 static void *mount_worker(void *arg) {
     struct mountctx *m = arg;
+    pthread_setname_np(pthread_self(), MOUNT_THREAD_NAME);
     struct nstab *t = &m->s->tab;
     int progress = 1;
     while (progress && !m->rc) {
@@ -1281,6 +1304,9 @@ static void assign_mount_contexts(struct lxkns_scan *s) {
     for (size_t i = 0; i < s->tasks.n; i++) {
         struct nsent *e = tab_find(&s->tab, ts[i].ns[LXKNS_LINK_MNT], LXKNS_LINK_MNT);
         if (!e || (e->ctx_pid && !e->ctx_tid)) continue;
+        if (ts[i].comm_len == strlen(MOUNT_THREAD_NAME) &&
+            !memcmp(s->str.p + ts[i].comm_off, MOUNT_THREAD_NAME, ts[i].comm_len))
+            continue;
         if (!e->ctx_pid || ts[i].starttime < e->ctx_start ||
             (ts[i].starttime == e->ctx_start && ts[i].pid < e->ctx_tid)) {
             e->ctx_pid = ts[i].tgid;

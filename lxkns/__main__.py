@@ -20,6 +20,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--full", action="store_true", help="full discovery (PID map, affinity)")
     ap.add_argument("-t", "--types", metavar="TYPE", action="append",
                     help="only these namespace types (cgroup ipc mnt net pid time user uts); repeatable")
+    ap.add_argument("--no-owners", action="store_true",
+                    help="skip owning user namespaces (so --types net lists network namespaces only)")
     ap.add_argument("--python", action="store_true", help="use the pure-Python scanner")
     ap.add_argument("--procfs", default="/proc", metavar="DIR", help="procfs root to read (default /proc)")
     ap.add_argument("-q", "--quiet", action="store_true", help="no diagnostics on stderr")
@@ -31,6 +33,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             options = options.replace(types=types_of(names))
         if args.python:
             options = options.replace(native=False)
+        if args.no_owners:
+            options = options.replace(with_ownership=False)
         d = discover(options, procfs_root=args.procfs)
     except LxknsError as exc:
         print(f"lxkns: {exc}", file=sys.stderr)

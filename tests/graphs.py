@@ -16,6 +16,7 @@ def namespace_summary(ns: lxkns.Namespace) -> dict[str, Any]:
         "ealdorman": ns.ealdorman.pid if ns.ealdorman else None,
         "processes": sorted(p.pid for p in ns.processes),
         "loose": sorted(t.tid for t in ns.loose_threads),
+        "holders": [p.pid for p in ns.holders],
     }
     if isinstance(ns, lxkns.HierarchicalNamespace):
         out["parent"] = ns.parent.id.ino if ns.parent else None

@@ -117,6 +117,18 @@ def test_lookups(d: lxkns.Discovery) -> None:
     assert len(d) == sum(len(m) for m in d.namespaces.values())
 
 
+def test_type_arguments() -> None:
+    assert lxkns.DiscoveryOptions(types="net").types is lxkns.NET
+    assert lxkns.DiscoveryOptions(types="net, pid").types == lxkns.NET | lxkns.PID
+    assert lxkns.DiscoveryOptions(types=int(lxkns.USER)).types is lxkns.USER
+    empty = lxkns.DiscoveryOptions(types=0)
+    assert empty.effective_types == lxkns.NamespaceType(0)
+    with pytest.raises(ParseError):
+        lxkns.DiscoveryOptions(types=1)
+    d = lxkns.discover(types=0)
+    assert len(d) == 0 and os.getpid() in d.processes
+
+
 def test_options() -> None:
     assert lxkns.STANDARD.from_tasks and lxkns.STANDARD.from_sockets and not lxkns.STANDARD.with_pid_map
     assert lxkns.FULL.with_pid_map and lxkns.FULL.with_affinity

@@ -120,6 +120,7 @@ def test_namespace_held_only_by_an_fd(scanner: str) -> None:
         assert ns.sources == {Source.FD}
         assert ns.ref == (f"/proc/{sc['pid']}/fd/{sc['fd']}",)
         assert ns.processes == ()
+        assert [p.pid for p in ns.holders] == [sc["pid"]]
         assert ns.owner is not None and ns.owner.id.ino == HOST_USER
 
 
@@ -130,7 +131,8 @@ def test_network_namespace_held_only_by_a_socket(scanner: str) -> None:
         assert ns.sources == {Source.SOCKET}
         assert ns.ref == ()  # a socket is no path to open a namespace by
         assert ns.owner is not None and ns.owner.id.ino == HOST_USER
-        assert sc["pid"] in d.socket_processes[sc["sock"]]
+        assert d.socket_processes[sc["sock"]] == (sc["pid"],)
+        assert [p.pid for p in ns.holders] == [sc["pid"]]
         assert d.process(sc["pid"]).namespaces[lxkns.NET].id.ino == sc["home"] == HOST_NET
 
 

@@ -24,6 +24,7 @@ class NsDraft:
     for_children: list[ProcRecord] = field(default_factory=list)
     tasks: list[ProcRecord] = field(default_factory=list)  # attached non-main threads
     fds: list[FdRecord] = field(default_factory=list)
+    sockets: list[int] = field(default_factory=list)  # inodes of sockets in this network namespace
     binds: list[BindMountRecord] = field(default_factory=list)
     parent: int = 0
     owner: int = 0

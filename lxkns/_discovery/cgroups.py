@@ -49,7 +49,8 @@ def initial_mount_context(b: Builder) -> str:
                      key=lambda p: (p.starttime, p.pid), default=None)
         if oldest is not None:
             return b.proc_path(oldest.pid)
-    return f"{b.procfs}/self"
+    own = f"{b.procfs}/self"
+    return own if os.path.exists(own) else "/proc/self"  # a procfs of another PID namespace
 
 
 def _freezer_root(b: Builder, ctx: str) -> tuple[str, str, bool] | None:

@@ -120,6 +120,13 @@ class _Freezer:
             set_links(p, parent=procs.get(p.ppid) if p.ppid != pid else None,
                       children=tuple(kids) if kids else ())
 
+    def holders(self, d: NsDraft) -> tuple[Process, ...]:
+        """Processes holding a namespace open by an fd, or by a socket in it."""
+        pids = {f.pid for f in d.fds}
+        for sock in d.sockets:
+            pids.update(self.b.socket_processes.get(sock, ()))
+        return tuple(self.procs[pid] for pid in sorted(pids) if pid in self.procs)
+
     def link_namespaces(self) -> None:
         b = self.b
         procs = self.procs
@@ -133,6 +140,7 @@ class _Freezer:
                 "ealdorman": procs[d.ealdorman.pid] if d.ealdorman is not None else None,
                 "loose_threads": tuple(self.tasks[t.pid] for t in sorted(d.tasks, key=lambda t: t.pid)
                                        if t.pid in self.tasks),
+                "holders": self.holders(d),
             }
             owner = self.ns.get((LINK_USER, d.owner)) if d.owner else None
             if isinstance(owner, UserNamespace):

@@ -67,7 +67,7 @@ def add_from_sockets(b: Builder) -> None:
         return
     for s in b.scan.sockets:
         if s.netns:
-            b.draft(LINK_NET, s.netns, Source.SOCKET)
+            b.draft(LINK_NET, s.netns, Source.SOCKET).sockets.append(s.ino)
 
 
 def add_from_bindmounts(b: Builder) -> None:

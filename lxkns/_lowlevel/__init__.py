@@ -7,6 +7,8 @@ package imports ``lxkns._native``.
 
 from __future__ import annotations
 
+import errno
+
 from ..errors import ScanError
 from . import parsers
 from .records import (
@@ -53,7 +55,7 @@ def scan(req: ScanRequest, *, native: bool | None = None) -> ScanResult:
         native = _native is not None
     if native:
         if _native is None:
-            raise ScanError(0, f"the native scanner is not available: {NATIVE_IMPORT_ERROR}")
+            raise ScanError(errno.ENOSYS, f"the native scanner is not available: {NATIVE_IMPORT_ERROR}")
         return _native.scan(req)
     from . import pure
 

@@ -45,6 +45,9 @@ _LINK_PATHS = tuple("ns/" + name for name in LINK_NAMES)
 _O_PATH_DIR = os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC
 _O_READ = os.O_RDONLY | os.O_CLOEXEC | os.O_NOCTTY
 _UID_BYTES = 4
+#: the name of the mount helper thread: a thread of another discovery that happens to be
+#: inside some mount namespace is no process to read that namespace through
+MOUNT_THREAD_NAME = "lxkns-mntns"
 
 
 @dataclass
@@ -455,7 +458,7 @@ class _Scan:
                 ent.ctx_pid, ent.ctx_tid, ent.ctx_start = p.pid, 0, p.starttime
         for t in self.tasks:
             ent = self.table.get((LINK_MNT, t.ns[LINK_MNT]))
-            if ent is None or (ent.ctx_pid and not ent.ctx_tid):
+            if ent is None or (ent.ctx_pid and not ent.ctx_tid) or t.comm == MOUNT_THREAD_NAME:
                 continue
             if not ent.ctx_pid or (t.starttime, t.pid) < (ent.ctx_start, ent.ctx_tid):
                 ent.ctx_pid, ent.ctx_tid, ent.ctx_start = t.tgid, t.pid, t.starttime
@@ -479,7 +482,11 @@ class _Scan:
                 path = raw.decode("utf-8", "surrogateescape")
                 ent, new = self.claim(ino, link, Origin.BINDMOUNT)
                 err = -1
-                if new:
+                # a mount namespace seen only through a thread may be gone when its turn
+                # comes: keep this way in as well
+                spare = (not new and link == LINK_MNT and ent.held_fd < 0 and not ent.mnt_done
+                         and bool(ent.ctx_tid or not ent.ctx_pid))
+                if new or spare:
                     try:
                         if ctx is None:
                             fd = os.open(path, _O_READ)
@@ -490,8 +497,18 @@ class _Scan:
                                 rootfd = os.open(rp, _O_PATH_DIR, dir_fd=self.procfd)
                             fd = self.open_in_root(rootfd, path)
                     except OSError as exc:
-                        err = ent.open_err = _err(exc)
+                        err = _err(exc)
+                        if new:
+                            ent.open_err = err
                     else:
+                        if spare:
+                            err = 0 if os.fstat(fd).st_ino == ino else errno.ESTALE
+                            if err:
+                                os.close(fd)
+                            else:
+                                ent.held_fd = fd
+                            self.binds.append(BindMountRecord(mntns, link, ino, path, err))
+                            continue
                         self.meta(ent, fd)
                         err = ent.open_err
                         if link == LINK_MNT and not err:
@@ -511,13 +528,17 @@ class _Scan:
             try:
                 text = _read(self.procfd, name)
             except OSError as exc:
-                self.mntns.append(MntnsRecord(ent.ino, pid, tid, _err(exc), None))
-                self.fail(Failure.MOUNTINFO, pid, tid, ent.ino, _err(exc))
+                if exc.errno in (errno.ENOENT, errno.ESRCH) and (ent.held_fd >= 0 or ent.fd_pid):
+                    ent.ctx_pid = ent.ctx_tid = 0  # it ended meanwhile: enter the namespace instead
+                else:
+                    self.mntns.append(MntnsRecord(ent.ino, pid, tid, _err(exc), None))
+                    self.fail(Failure.MOUNTINFO, pid, tid, ent.ino, _err(exc))
+                    return
+            else:
+                self.mntns.append(MntnsRecord(ent.ino, pid, tid, 0,
+                                              text.decode("utf-8", "surrogateescape") if keep else None))
+                self.parse_mountinfo(ent.ino, text, (pid, tid))
                 return
-            self.mntns.append(MntnsRecord(ent.ino, pid, tid, 0,
-                                          text.decode("utf-8", "surrogateescape") if keep else None))
-            self.parse_mountinfo(ent.ino, text, (pid, tid))
-            return
         fd, err = ent.held_fd, errno.ENOENT
         ent.held_fd = -1
         if fd < 0 and ent.fd_pid:
@@ -558,6 +579,7 @@ class _Scan:
         self.parse_mountinfo(ent.ino, text, None)
 
     def mount_worker(self) -> None:
+        syscalls.set_thread_name(MOUNT_THREAD_NAME)
         state = {"unshared": False}
         try:
             progress = True

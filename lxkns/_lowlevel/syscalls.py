@@ -68,6 +68,12 @@ def unshare(flags: int) -> None:
     _check(_syscall(_SYS_UNSHARE, ctypes.c_int(flags)))
 
 
+def set_thread_name(name: str) -> None:
+    """Name the calling OS thread (its comm), as pthread_setname_np() does."""
+    pr_set_name = 15
+    _libc.prctl(ctypes.c_int(pr_set_name), ctypes.c_char_p(name.encode()[:15]), 0, 0, 0)
+
+
 def openat2_in_root(rootfd: int, path: str) -> int:
     """Open ``path`` below ``rootfd`` with symlinks and ``..`` confined to that root."""
     how = _OpenHow(os.O_RDONLY | os.O_CLOEXEC | os.O_NOCTTY, 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)

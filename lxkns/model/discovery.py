@@ -81,8 +81,14 @@ class Discovery:
             type, ino = parse_type_id(which)
         elif type is None:
             raise TypeError("namespace(id) needs the namespace type")
+        elif isinstance(which, NamespaceID):
+            found = self.namespaces.get(type, _EMPTY).get(which)
+            if found is None:
+                raise UnknownNamespaceError(f"no namespace {type.type_name} {which} in this discovery")
+            return found
         else:
-            ino = which.ino if isinstance(which, NamespaceID) else int(which)
+            ino = int(which)
+        # text forms and bare inodes carry no device: all namespaces share the nsfs one
         ns = self.namespaces.get(type, _EMPTY).get(NamespaceID(self.nsfs_dev, ino))
         if ns is None:
             for candidate in self.namespaces.get(type, _EMPTY).values():

@@ -31,7 +31,9 @@ class Namespace:
     socket). ``leaders`` are the topmost processes in it (their parents are
     elsewhere); the ``ealdorman`` is the oldest leader. ``processes`` are
     all processes attached to it; ``loose_threads`` the threads attached to
-    it while their process is attached to another namespace of this type.
+    it while their process is attached to another namespace of this type;
+    ``holders`` the processes keeping it open through an fd or (network
+    namespaces) a socket, wherever they are attached themselves.
     """
 
     id: NamespaceID
@@ -43,6 +45,7 @@ class Namespace:
     ealdorman: Process | None = None
     processes: tuple[Process, ...] = ()
     loose_threads: tuple[Task, ...] = ()
+    holders: tuple[Process, ...] = ()
 
     @property
     def ino(self) -> int:

@@ -10,7 +10,7 @@ import attrs
 from .types import ALL_TYPES, NamespaceType, types_of
 
 
-def _types(value: NamespaceType | Iterable[NamespaceType | str]) -> NamespaceType:
+def _types(value: NamespaceType | int | str | Iterable[NamespaceType | str]) -> NamespaceType:
     return types_of(value)
 
 
@@ -30,7 +30,9 @@ class DiscoveryOptions:
     ``with_user_names``, ``with_cmdline``, ``with_cgroups``, ``with_freezer``,
     ``with_pid_map``, ``with_affinity``.
 
-    ``types`` limits which namespace types are discovered. ``native`` picks
+    ``types`` limits which namespace types are discovered: a mask
+    (``lxkns.NET | lxkns.PID``), names (``"net,pid"``) or an iterable of
+    either; an empty mask discovers the process table only. ``native`` picks
     the scanner: None = the compiled one if it is available. ``workers`` is
     the number of threads walking /proc.
     """
@@ -59,8 +61,10 @@ class DiscoveryOptions:
 
     @property
     def effective_types(self) -> NamespaceType:
-        """``types``, plus USER when ownership is asked for."""
-        return self.types | NamespaceType.USER if self.with_ownership else self.types
+        """``types``, plus USER when ownership is asked for (and any type at all is)."""
+        if self.with_ownership and int(self.types):
+            return self.types | NamespaceType.USER
+        return self.types
 
 
 #: Every namespace source and relation, the process table with cgroups and

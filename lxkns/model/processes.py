@@ -41,7 +41,8 @@ class Process(_Common):
 
     ``namespaces`` holds the namespace of each type it is attached to (types
     that could not be read are missing); ``for_children`` the PID and time
-    namespaces its future children will be in, where they differ or not.
+    namespaces its future children will be in (``pid_for_children`` and
+    ``time_for_children``), usually the same as its own.
     """
 
     pid: int = 0

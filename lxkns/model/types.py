@@ -68,10 +68,17 @@ _BY_NAME: dict[str, NamespaceType] = {n: t for t, n in zip(LEXICAL_ORDER, _TYPE_
 ALL_TYPES = NamespaceType(sum(int(t) for t in LEXICAL_ORDER))
 
 
-def types_of(types: NamespaceType | Iterable[NamespaceType | str]) -> NamespaceType:
-    """A type mask from a mask, or from an iterable of types or type names."""
+def types_of(types: NamespaceType | int | str | Iterable[NamespaceType | str]) -> NamespaceType:
+    """A type mask from a mask (or its int value), from type names (``"net,user"``), or
+    from an iterable of types or type names. ParseError for unknown names or bits."""
     if isinstance(types, NamespaceType):
         return types
+    if isinstance(types, int):
+        if types & ~int(ALL_TYPES) or types < 0:
+            raise ParseError("namespace type mask", hex(types), "not a mask of namespace types")
+        return NamespaceType(types)
+    if isinstance(types, str):
+        types = [name.strip() for name in types.split(",") if name.strip()]
     mask = 0
     for t in types:
         mask |= int(NamespaceType.from_name(t) if isinstance(t, str) else NamespaceType(t))
