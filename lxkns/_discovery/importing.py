@@ -2,13 +2,13 @@
 
 A dump carries what the stages found on the host it came from: processes
 and threads with their namespace links, namespaces with their refs,
-parents, owners and creators, the PID map, the diagnostics. An Importer
-turns that into the same records and drafts the stages fill in, derives
-what a dump may leave out the way a live discovery derives it (which
-processes and loose threads each namespace has, its leaders and
+parents, owners, creators and loose threads, the PID map, the
+diagnostics. An Importer turns that into the same records and drafts the
+stages fill in, derives what a dump may leave out the way a live
+discovery derives it (which processes each namespace has, its leaders and
 ealdorman, the initial namespaces, and -- for dumps of the Go lxkns --
-where each namespace was found), and freezes the graph with the same
-code as a live discovery. The caller checks the data first: an Importer
+where each namespace was found and who holds it open), and freezes the
+graph with the same code as a live discovery. The caller checks the data first: an Importer
 trusts that every reference it is given exists.
 """
 
@@ -57,16 +57,19 @@ class Importer:
         self._derive_sources: set[tuple[int, int]] = set()
         self._derive_holders: set[tuple[int, int]] = set()
         self._initial_given = False
+        self._loose: dict[tuple[int, int], list[int]] = {}
 
     # ------------------------------------------------------------ namespaces
 
     def add_namespace(self, type: NamespaceType, ino: int, *, ref: Sequence[str] = (), parent: int = 0,
                       owner: int = 0, owner_uid: int | None = None, owner_name: str | None = None,
-                      sources: Iterable[Source] | None = None, holders: Iterable[int] | None = None
-                      ) -> None:
-        """A namespace; ``sources``/``holders`` None: derive them (dumps that lack them)."""
+                      sources: Iterable[Source] | None = None, holders: Iterable[int] | None = None,
+                      loose_threads: Iterable[int] = (), dev: int | None = None) -> None:
+        """A namespace; ``sources``/``holders`` None: derive them (dumps that lack them);
+        ``dev`` None: the nsfs device."""
         key = (TYPE_INDEX[type], ino)
-        d = self.b.namespaces[key] = NsDraft(key[0], ino, dev=self.b.scan.nsfs_dev, ref=tuple(ref),
+        d = self.b.namespaces[key] = NsDraft(key[0], ino, dev=self.b.scan.nsfs_dev if dev is None else dev,
+                                             ref=tuple(ref),
                                              parent=parent, owner=owner, owner_uid=owner_uid)
         if sources is None:
             self._derive_sources.add(key)
@@ -76,6 +79,7 @@ class Importer:
             self._derive_holders.add(key)
         else:
             d.held_by.extend(holders)
+        self._loose[key] = list(loose_threads)
         if owner_uid is not None and owner_name is not None:
             self.b.user_names.setdefault(owner_uid, owner_name)
 
@@ -142,20 +146,20 @@ class Importer:
     # ------------------------------------------------------------ finishing
 
     def _attach(self) -> None:
-        """Which processes and loose threads each namespace has (as sightings.py does)."""
+        """Which processes each namespace has (as sightings.py finds them), and its loose
+        threads (as the dump says: their own links are not linked without from_procs)."""
         b = self.b
         drafts = b.namespaces
         for pid in sorted(b.procs):
             r = b.procs[pid]
-            for k in range(len(TYPE_INDEX)):
-                if r.ns[k] and (d := drafts.get((k, r.ns[k]))) is not None:
-                    d.procs.append(r)
-            b.tasks.get(pid, []).sort(key=lambda t: t.pid)
-            for t in b.tasks.get(pid, ()):
+            if b.options.from_procs:
                 for k in range(len(TYPE_INDEX)):
-                    ino = t.ns[k]
-                    if ino and ino != r.ns[k] and (d := drafts.get((k, ino))) is not None:
-                        d.tasks.append(t)
+                    if r.ns[k] and (d := drafts.get((k, r.ns[k]))) is not None:
+                        d.procs.append(r)
+            b.tasks.get(pid, []).sort(key=lambda t: t.pid)
+        threads = {t.pid: t for tasks in b.tasks.values() for t in tasks}
+        for key, tids in self._loose.items():
+            drafts[key].tasks.extend(threads[tid] for tid in tids if tid in threads)
 
     def _derive(self) -> None:
         """Sources and holders of namespaces whose dump did not say (the Go lxkns' dumps)."""

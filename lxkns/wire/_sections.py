@@ -126,5 +126,6 @@ class LoadContext:
             elif c.kind == "proc":
                 if c.value not in self.pids:
                     fail(c.path, f"dangling reference: no process {c.value} in the dump")
-            elif c.value not in self.tids and c.value not in self.pids:
-                fail(c.path, f"dangling reference: no thread {c.value} in the dump")
+            elif c.value not in self.tids:
+                fail(c.path, f"dangling reference: no thread {c.value} (other than a main thread) "
+                             "in the dump")

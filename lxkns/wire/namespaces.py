@@ -3,11 +3,12 @@
 Relations are written as inodes and PIDs: ``owner``, ``parent``,
 ``children``, ``possessions`` (owned non-user namespaces, which the Go
 lxkns declares but never writes), ``leaders``, ``ealdorman``,
-``loose-threads``; ours add ``sources`` (where it was found) and
-``holders`` (processes keeping it open). Reading takes ``parent`` and
-``owner`` as the truth; children, possessions, leaders, the ealdorman and
-loose threads follow from them and from the process table, as in a live
-discovery, and are only checked to name things that exist.
+``loose-threads``; ours add ``sources`` (where it was found),
+``holders`` (processes keeping it open) and ``dev`` (only where its device
+is not the discovery's ``nsfs-dev``). Reading takes ``parent`` and
+``owner`` (and ``loose-threads``) as the truth; children, possessions,
+leaders and the ealdorman follow from them and from the process table, as
+in a live discovery, and are only checked to name things that exist.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from ..model import Discovery, HierarchicalNamespace, Namespace, NamespaceType, Source, UserNamespace
 from ._read import (
     UINT32_MAX,
+    UINT64_MAX,
     Path,
     array,
     decimal_key,
@@ -38,9 +40,11 @@ _HIERARCHICAL = (NamespaceType.PID, NamespaceType.USER)
 _SOURCES = {s.value: s for s in Source}
 
 
-def _namespace(ns: Namespace) -> dict[str, Any]:
+def _namespace(ns: Namespace, nsfs_dev: int) -> dict[str, Any]:
     out: dict[str, Any] = {"nsid": ns.id.ino, "type": ns.type.type_name,
                            "sources": sorted(s.value for s in ns.sources)}
+    if ns.id.dev != nsfs_dev:  # not on the nsfs (a fake procfs tree)
+        out["dev"] = ns.id.dev
     if ns.owner is not None:
         out["owner"] = ns.owner.id.ino
     if ns.ref:
@@ -71,7 +75,7 @@ def _namespace(ns: Namespace) -> dict[str, Any]:
 
 def dump(d: Discovery) -> dict[str, Any]:
     return {
-        "namespaces": {str(ns.id.ino): _namespace(ns) for ns in d.all_namespaces()},
+        "namespaces": {str(ns.id.ino): _namespace(ns, d.nsfs_dev) for ns in d.all_namespaces()},
         "initial-namespaces": {t.type_name: ns.id.ino
                                for t, ns in sorted(d.initial_namespaces.items(), key=lambda kv: int(kv[0]))},
     }
@@ -126,7 +130,8 @@ def _load_one(key: str, value: Any, ctx: LoadContext) -> None:
     ealdorman = optional(o, "ealdorman", path, lambda v, p: integer(v, p, 0), 0)
     if ealdorman:
         ctx.need_process((*path, "ealdorman"), ealdorman)
-    for i, tid in enumerate(optional(o, "loose-threads", path, lambda v, p: positives(v, p, "TID"), [])):
+    loose = optional(o, "loose-threads", path, lambda v, p: positives(v, p, "TID"), [])
+    for i, tid in enumerate(loose):
         ctx.need_task((*path, "loose-threads", i), tid)
     holders = optional(o, "holders", path, lambda v, p: positives(v, p, "PID"), None)
     for i, pid in enumerate(holders or ()):
@@ -134,10 +139,12 @@ def _load_one(key: str, value: Any, ctx: LoadContext) -> None:
     uid = optional(o, "user-id", path, lambda v, p: integer(v, p, 0, UINT32_MAX), None)
     name = optional(o, "user-name", path, string, None)
     sources = optional(o, "sources", path, _sources, None)
+    dev = optional(o, "dev", path, lambda v, p: integer(v, p, 0, UINT64_MAX), None)
     if t is not NamespaceType.USER:
         uid = name = None  # older Go versions wrote a user name for every namespace
     ctx.importer.add_namespace(t, ino, ref=ref, parent=parent, owner=owner, owner_uid=uid,
-                               owner_name=name, sources=sources, holders=holders)
+                               owner_name=name, sources=sources, holders=holders, loose_threads=loose,
+                               dev=dev)
 
 
 def _initial(value: Any, ctx: LoadContext) -> dict[NamespaceType, int]:
