@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, NoReturn, TypeVar
 
-from ..errors import ParseError, WireFormatError
+from ..errors import WireFormatError
 from ..model import NamespaceType
 
 Path = tuple[str | int, ...]
@@ -114,12 +114,14 @@ def decimal_key(key: str, path: Path, what: str) -> int:
     return value
 
 
+_TYPES = {t.type_name: t for t in NamespaceType.all().members()}
+
+
 def namespace_type(value: Any, path: Path) -> NamespaceType:
-    name = string(value, path)
-    try:
-        return NamespaceType.from_name(name)
-    except ParseError:
-        fail(path, f"unknown namespace type {name!r}")
+    t = _TYPES.get(value) if type(value) is str else None
+    if t is None:
+        fail(path, f"unknown namespace type {string(value, path)!r}")
+    return t
 
 
 def cpu_list(value: Any, path: Path) -> tuple[tuple[int, int], ...]:

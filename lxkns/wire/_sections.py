@@ -86,6 +86,8 @@ class LoadContext:
     namespaces: dict[int, NamespaceType] = field(default_factory=dict)  # ino -> type
     pids: set[int] = field(default_factory=set)
     tids: set[int] = field(default_factory=set)  # threads other than main threads
+    namespaces_complete: bool = False  # set once the namespaces section is read
+    memo: dict[Any, Any] = field(default_factory=dict)  # for sections to remember checked values
     _importer: Importer | None = None
     _checks: list[_Check] = field(default_factory=list)
 
@@ -98,11 +100,16 @@ class LoadContext:
         return self._importer
 
     def need_namespace(self, path: Path, ino: int, *types: NamespaceType) -> None:
-        """``ino`` must be a namespace in the dump, of one of ``types`` (any if none)."""
+        """``ino`` must be a namespace in the dump, of one of ``types`` (any if none);
+        checked right away once all namespaces are known, else at the end."""
+        if self.namespaces_complete:
+            found = self.namespaces.get(ino)
+            if found is not None and (not types or found in types):
+                return
         self._checks.append(_Check(path, "ns", ino, types))
 
     def need_non_user_namespace(self, path: Path, ino: int) -> None:
-        self._checks.append(_Check(path, "ns", ino, _NOT_USER))
+        self.need_namespace(path, ino, *_NOT_USER)
 
     def need_process(self, path: Path, pid: int) -> None:
         self._checks.append(_Check(path, "proc", pid))
@@ -115,6 +122,8 @@ class LoadContext:
         for c in self._checks:
             if c.kind == "ns":
                 found = self.namespaces.get(c.value)
+                if found is not None and (not c.types or found in c.types):
+                    continue
                 wanted = "/".join(t.type_name for t in c.types) if 0 < len(c.types) < 4 else ""
                 if found is None:
                     fail(c.path, f"dangling reference: no {wanted + ' ' if wanted else ''}"

@@ -162,6 +162,7 @@ def load(doc: Mapping[str, Any], ctx: LoadContext) -> None:
         fail((), "missing 'namespaces': not an lxkns discovery")
     for key, value in obj(doc["namespaces"], ("namespaces",)).items():
         _load_one(key, value, ctx)
+    ctx.namespaces_complete = True
     if doc.get("initial-namespaces") is not None:
         ctx.importer.set_initial(_initial(doc["initial-namespaces"], ctx))
 

@@ -12,7 +12,7 @@ Empty cgroup paths mean "not known". Older Go dumps call ``cpucgroup``
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from ..model import Discovery, Namespace, NamespaceType, Process, Task
 from ._read import (
@@ -103,6 +103,15 @@ def dump(d: Discovery) -> dict[str, Any]:
 
 def _namespace_ids(value: Any, path: Path, ctx: LoadContext,
                    only: tuple[NamespaceType, ...] | None = None) -> dict[NamespaceType, int]:
+    """``{"net": ino, ...}``, checked; most processes share theirs, so checked ones are kept."""
+    key = (only, *obj(value, path).items())
+    cached: dict[NamespaceType, int] | None
+    try:
+        cached = ctx.memo.get(key)
+    except TypeError:  # unhashable values: check them, and fail
+        cached = None
+    if cached is not None and ctx.namespaces_complete:
+        return cast("dict[NamespaceType, int]", cached)
     found = {}
     for name, ino in obj(value, path).items():
         t = namespace_type(name, path)
@@ -110,7 +119,25 @@ def _namespace_ids(value: Any, path: Path, ctx: LoadContext,
             fail((*path, name), f"no {name}_for_children link exists")
         found[t] = positive(ino, (*path, name), "inode")
         ctx.need_namespace((*path, name), found[t], t)
+    if ctx.namespaces_complete:
+        ctx.memo[key] = found
     return found
+
+
+def _affinity(value: Any, path: Path, ctx: LoadContext) -> tuple[tuple[int, int], ...] | None:
+    """A CPU list, checked; most processes share theirs, so checked ones are kept."""
+    if value is None:
+        return None
+    try:
+        key = ("cpus", *(tuple(r) for r in value))
+        cached: tuple[tuple[int, int], ...] | None = ctx.memo.get(key)
+    except TypeError:  # not a list of lists of hashables: check it, and fail
+        key, cached = None, None
+    if cached is None:
+        cached = cpu_list(value, path)
+        if key is not None:
+            ctx.memo[key] = cached
+    return cached
 
 
 def _common_fields(o: Mapping[str, Any], path: Path, ctx: LoadContext) -> dict[str, Any]:
@@ -144,7 +171,7 @@ def _common_fields(o: Mapping[str, Any], path: Path, ctx: LoadContext) -> dict[s
         "cpu_cgroup": cpu or None,
         "fridge_cgroup": fridge or None,
         "frozen": frozen,
-        "affinity": optional(o, "affinity", path, cpu_list, None),
+        "affinity": _affinity(o.get("affinity"), (*path, "affinity"), ctx),
     }
 
 
