@@ -1,12 +1,14 @@
 """Running a function as user nobody, in a forked child that dropped all privileges.
 
 No exec: the interpreter may live where nobody cannot read it (pyenv under
-/root), so the child keeps running this interpreter. The function's result
+/root), so the child keeps running this interpreter -- and must not need to
+import anything that is not imported yet (codecs are looked up beforehand). The function's result
 travels back as JSON; an exception in the child fails the caller.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 from collections.abc import Callable
@@ -19,6 +21,8 @@ def as_nobody(func: Callable[..., Any], *args: Any) -> Any:
     """``func(*args)`` as UID/GID 65534 without capabilities (as the caller if not root)."""
     if os.geteuid() != 0:
         return json.loads(json.dumps(func(*args)))
+    for encoding in ("ascii", "utf-8", "latin-1"):  # the child may not be able to import codecs
+        codecs.lookup(encoding)
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child
