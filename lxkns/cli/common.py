@@ -9,8 +9,8 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
+from .._discovery import discover
 from ..errors import (
     LxknsError,
     ParseError,
@@ -90,8 +90,6 @@ def discovery(args: argparse.Namespace, options: DiscoveryOptions) -> Discovery:
     """The dump named by ``--input``, or a fresh discovery of this host."""
     if args.input:
         return read_dump(args.input)
-    from .. import discover
-
     return discover(options)
 
 
@@ -129,7 +127,3 @@ def run(prog: str, body: Callable[[], str]) -> int:
 def _fail(prog: str, message: str, status: int) -> int:
     print(f"{prog}: {message}", file=sys.stderr)
     return status
-
-
-def data_json(data: Any) -> str:
-    return json.dumps(data, indent=2)

@@ -18,7 +18,7 @@ from ..model import STANDARD, Discovery, Namespace, Process, UserNamespace
 from . import EXIT_NOT_FOUND, EXIT_USAGE, Failure, common
 from .caps import Power, names, power, process_user, user_namespace_of
 from .names import namespace_data, namespace_text, process_text
-from .pidtree import _target, start
+from .pidtree import find_process, start
 from .style import Text
 from .tree import Node
 
@@ -134,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         d = common.discovery(args, STANDARD.replace(with_pid_map=True, with_credentials=True))
         target = d.namespace(args.namespace)
         pid = args.pid if args.pid is not None else os.getpid()
-        proc = _target(d, start(d, live), pid, args.ns)
+        proc = find_process(d, start(d, live), pid, args.ns)
         out = common.output(args)
         marks = MARKS["ascii" if args.treestyle == "ascii" else "line"]
         return out.tree(_Caps(d, proc, target, out, args.brief, marks).tree())

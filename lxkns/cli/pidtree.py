@@ -113,13 +113,13 @@ def tree(d: Discovery, out: common.Output, *, live: bool = False, pid: int | Non
     tops = start(d, live)
     only = None
     if pid is not None:
-        target = _target(d, tops, pid, pidns)
+        target = find_process(d, tops, pid, pidns)
         only = {target.pid, *(p.pid for p in target.ancestors())}
         tops = [t for t in tops if target.namespaces.get(PID) in (t, *t.walk())] or tops
     return [_Tree(d, top, out, only).namespace_tree(top) for top in tops]
 
 
-def _target(d: Discovery, tops: list[HierarchicalNamespace], pid: int, pidns: str | None) -> Process:
+def find_process(d: Discovery, tops: list[HierarchicalNamespace], pid: int, pidns: str | None) -> Process:
     """The process ``pid``, a PID as seen in ``pidns`` (default: where the tree starts)."""
     if pidns is None:
         return d.process(pid)

@@ -81,6 +81,8 @@ def to_json(d: Discovery, *, indent: int | str | None = None, compact: bool = Fa
 
 def from_dict(data: Mapping[str, Any]) -> Discovery:
     """The discovery a dump describes; WireFormatError if it is malformed."""
+    if isinstance(data, Mapping) and not isinstance(data, dict):
+        data = dict(data)
     if not isinstance(data, dict):
         raise WireFormatError((), f"expected an object, not {type(data).__name__}")
     ctx = LoadContext(data)
