@@ -81,6 +81,10 @@ def dump(d: Discovery) -> dict[str, Any]:
     }
 
 
+def _inode_or_zero(value: Any, path: Path) -> int:
+    return integer(value, path, 0, UINT64_MAX)
+
+
 def _ref(value: Any, path: Path) -> tuple[str, ...]:
     if isinstance(value, str):  # dumps of the Go lxkns before refs became lists
         return (value,) if value else ()
@@ -107,12 +111,12 @@ def _load_one(key: str, value: Any, ctx: LoadContext) -> None:
     t = required(o, "type", path, namespace_type)
     ctx.namespaces[ino] = t
     ref = optional(o, "reference", path, _ref, ())
-    owner = optional(o, "owner", path, positive, 0)
+    owner = optional(o, "owner", path, _inode_or_zero, 0)  # 0: none, as the Go lxkns reads it
     if owner:
         if t is NamespaceType.USER:
             fail((*path, "owner"), "a user namespace has no owner (its parent owns it)")
         ctx.need_namespace((*path, "owner"), owner, NamespaceType.USER)
-    parent = optional(o, "parent", path, positive, 0)
+    parent = optional(o, "parent", path, _inode_or_zero, 0)
     if parent:
         if t not in _HIERARCHICAL:
             fail((*path, "parent"), f"a {t.type_name} namespace has no parent")
