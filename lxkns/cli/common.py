@@ -27,12 +27,19 @@ from .style import COLOR_MODES, THEMES, Styler, wants_color
 from .tree import STYLES, Node, TreeStyle, render, to_data
 
 
-def parser(prog: str, description: str, *, tree: bool = True) -> argparse.ArgumentParser:
-    """An argument parser with the options every tool has (and the tree options)."""
+def parser(prog: str, description: str, *, tree: bool = True, views: bool = True
+           ) -> argparse.ArgumentParser:
+    """An argument parser with the options every tool has, the options of tools that show
+    things (``views``: --json, --proc, --cgroup), and those of tree tools (``tree``)."""
     ap = argparse.ArgumentParser(prog=prog, description=description)
     ap.add_argument("-i", "--input", metavar="FILE",
                     help="read a JSON dump of a discovery (dumpns, lxkns) instead of discovering; - is stdin")
-    ap.add_argument("--json", action="store_true", help="print the result as JSON")
+    if views:
+        ap.add_argument("--json", action="store_true", help="print the result as JSON")
+        ap.add_argument("--proc", choices=PROC_MODES, default="name",
+                        help="show processes by name (comm), basename (of the program) or exe (as started)")
+        ap.add_argument("--cgroup", choices=CGROUP_MODES, default="short",
+                        help="show cgroup paths in full, or with container IDs shortened")
     if tree:
         ap.add_argument("-c", "--color", metavar="MODE", default="auto", choices=sorted(COLOR_MODES),
                         help="colours: always, auto (on a terminal, unless NO_COLOR is set) or never; "
@@ -40,10 +47,6 @@ def parser(prog: str, description: str, *, tree: bool = True) -> argparse.Argume
         ap.add_argument("--theme", choices=sorted(THEMES), default="dark", help="colour theme")
         ap.add_argument("--treestyle", choices=sorted(STYLES), default="line",
                         help="draw trees with line characters or ASCII")
-    ap.add_argument("--proc", choices=PROC_MODES, default="name",
-                    help="show processes by name (comm), basename (of the program) or exe (as started)")
-    ap.add_argument("--cgroup", choices=CGROUP_MODES, default="short",
-                    help="show cgroup paths in full, or with container IDs shortened")
     return ap
 
 
@@ -80,9 +83,9 @@ def output(args: argparse.Namespace) -> Output:
     return Output(
         naming=Naming(proc=args.proc, cgroup=args.cgroup),
         style=STYLES[getattr(args, "treestyle", "line")],
-        styler=Styler(enabled=not args.json and wants_color(color, sys.stdout),
+        styler=Styler(enabled=not getattr(args, "json", False) and wants_color(color, sys.stdout),
                       theme=getattr(args, "theme", "dark")),
-        json=args.json,
+        json=getattr(args, "json", False),
     )
 
 

@@ -16,7 +16,7 @@ from . import common
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    ap = common.parser("dumpns", "Print the discovery of this host as JSON.", tree=False)
+    ap = common.parser("dumpns", "Print the discovery of this host as JSON.", tree=False, views=False)
     ap.add_argument("--compact", action="store_true", help="one line, no blanks")
     ap.add_argument("--indent", type=int, default=2, metavar="N", choices=range(9),
                     help="indent by N spaces (0-8, default 2)")
