@@ -8,14 +8,17 @@
 
 from __future__ import annotations
 
+from . import wire
 from ._discovery import discover
 from ._lowlevel import native_available
+from ._version import __version__
 from .errors import (
     LxknsError,
     ParseError,
     ScanError,
     UnknownNamespaceError,
     UnknownProcessError,
+    WireFormatError,
 )
 from .model import (
     ALL_TYPES,
@@ -39,8 +42,6 @@ from .model import (
     ref_text,
 )
 
-__version__ = "0.1.0"
-
 MNT = NamespaceType.MNT
 CGROUP = NamespaceType.CGROUP
 UTS = NamespaceType.UTS
@@ -55,6 +56,6 @@ __all__ = [
     "Diagnostic", "DiagnosticKind", "Discovery", "DiscoveryOptions", "HierarchicalNamespace",
     "LxknsError", "Namespace", "NamespaceID", "NamespaceRef", "NamespaceType", "NamespacedPID",
     "PIDMap", "ParseError", "Process", "ScanError", "Source", "Task", "UnknownNamespaceError",
-    "UnknownProcessError", "UserNamespace", "__version__", "discover", "native_available",
-    "ref_text",
+    "UnknownProcessError", "UserNamespace", "WireFormatError", "__version__", "discover",
+    "native_available", "ref_text", "wire",
 ]

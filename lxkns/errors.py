@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 
 class LxknsError(Exception):
     """Base class of all lxkns errors."""
@@ -20,6 +22,37 @@ class ParseError(LxknsError, ValueError):
         self.what = what
         self.text = text
         self.reason = reason
+
+
+class WireFormatError(ParseError):
+    """A JSON dump that is not a valid lxkns discovery (wrong types, dangling references, ...).
+
+    ``path`` names where the problem is, as a tuple of object keys and list
+    indices from the top (``("processes", "42", "tasks", 0, "tid")``);
+    ``location`` is the same as text (``$.processes.42.tasks[0].tid``).
+    """
+
+    def __init__(self, path: tuple[str | int, ...], reason: str) -> None:
+        location = json_path(path)
+        LxknsError.__init__(self, f"malformed lxkns JSON at {location}: {reason}")
+        self.what = "lxkns JSON"
+        self.text = location
+        self.reason = reason
+        self.path = path
+        self.location = location
+
+
+def json_path(path: tuple[str | int, ...]) -> str:
+    """``("processes", "42", "tasks", 0)`` -> ``$.processes.42.tasks[0]``."""
+    parts = ["$"]
+    for step in path:
+        if isinstance(step, int):
+            parts.append(f"[{step}]")
+        elif step and all(c.isalnum() or c in "-_" for c in step) and step.isascii():
+            parts.append(f".{step}")
+        else:
+            parts.append("[" + json.dumps(step) + "]")
+    return "".join(parts)
 
 
 class ScanError(LxknsError, OSError):

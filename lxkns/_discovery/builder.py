@@ -32,6 +32,7 @@ class NsDraft:
     ref: tuple[str, ...] = ()
     leaders: list[ProcRecord] = field(default_factory=list)
     ealdorman: ProcRecord | None = None
+    held_by: list[int] = field(default_factory=list)  # PIDs of holders known as such (imports)
 
 
 @dataclass
@@ -74,6 +75,14 @@ class Diagnostics:
             kind, why = DiagnosticKind.UNAVAILABLE, _strerror(err)
         self.add(kind, stage, f"{what}: {why}", errno=err, example=example)
 
+    def restore(self, diag: Diagnostic) -> None:
+        """Take over a diagnostic of an earlier discovery (one read from a dump)."""
+        self.add(diag.kind, diag.stage, diag.message, errno=diag.errno, count=diag.count)
+        group = self._groups[(diag.kind, diag.stage, diag.message, diag.errno)]
+        for example in diag.examples:
+            if len(group.examples) < _EXAMPLES and example not in group.examples:
+                group.examples.append(example)
+
     def result(self) -> tuple[Diagnostic, ...]:
         order = sorted(self._groups.values(), key=lambda g: (g.stage, g.kind.value, g.message))
         return tuple(
@@ -101,11 +110,12 @@ class Builder:
     procs: dict[int, ProcRecord] = field(default_factory=dict)
     tasks: dict[int, list[ProcRecord]] = field(default_factory=dict)  # non-main threads by PID
     socket_processes: dict[int, list[int]] = field(default_factory=dict)
-    cgroups: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)  # (pid, tid)
+    cgroups: dict[tuple[int, int], tuple[str | None, str | None]] = field(default_factory=dict)  # (pid, tid)
     frozen: dict[str, bool] = field(default_factory=dict)  # fridge cgroup -> frozen
     user_names: dict[int, str] = field(default_factory=dict)
     pid_chains: list[tuple[tuple[tuple[int, int], ...], bool]] = field(default_factory=list)
     affinity: dict[int, tuple[tuple[int, int], ...]] = field(default_factory=dict)  # by TID
+    credentials: dict[int, tuple[int, int]] = field(default_factory=dict)  # PID -> (euid, CapEff)
     online_cpus: tuple[tuple[int, int], ...] = ()
     self_pidns: int = 0
     initial: dict[int, int] = field(default_factory=dict)  # type index -> ino

@@ -86,7 +86,7 @@ def _is_frozen(directory: str, v1: bool) -> bool | None:
 
 
 def add_freezer(b: Builder) -> None:
-    paths = {fridge for _, fridge in b.cgroups.values()}
+    paths = {fridge for _, fridge in b.cgroups.values() if fridge is not None}
     if not paths:
         return
     found = _freezer_root(b, initial_mount_context(b))

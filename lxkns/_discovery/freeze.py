@@ -79,7 +79,7 @@ class _Freezer:
 
     def build_processes(self) -> None:
         b = self.b
-        cgroups, frozen, affinity = b.cgroups, b.frozen, b.affinity
+        cgroups, frozen, affinity, credentials = b.cgroups, b.frozen, b.affinity, b.credentials
         linked = b.options.from_procs
         none2: tuple[None, None] = (None, None)
         no_ns: Mapping[NamespaceType, Namespace] = MappingProxyType({})
@@ -90,8 +90,10 @@ class _Freezer:
             cpu, fridge = cgroups.get((pid, 0), none2)
             fridge_frozen = frozen.get(fridge) if fridge is not None else None
             cpus = affinity.get(pid)
+            euid, caps = credentials.get(pid, none2)
             p = procs[pid] = Process(
-                pid=pid, ppid=r.ppid, cmdline=r.cmdline, name=r.comm, starttime=r.starttime,
+                pid=pid, ppid=r.ppid, cmdline=r.cmdline, euid=euid, effective_caps=caps,
+                name=r.comm, starttime=r.starttime,
                 state=r.state, nice=r.nice, priority=r.priority, policy=r.policy, cpu_cgroup=cpu,
                 fridge_cgroup=fridge, frozen=fridge_frozen, affinity=cpus, namespaces=own,
                 for_children=children)
@@ -123,6 +125,7 @@ class _Freezer:
     def holders(self, d: NsDraft) -> tuple[Process, ...]:
         """Processes holding a namespace open by an fd, or by a socket in it."""
         pids = {f.pid for f in d.fds}
+        pids.update(d.held_by)
         for sock in d.sockets:
             pids.update(self.b.socket_processes.get(sock, ()))
         return tuple(self.procs[pid] for pid in sorted(pids) if pid in self.procs)

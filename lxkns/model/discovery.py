@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
-from typing import overload
+from typing import Any, overload
 
 import attrs
 
 from ..errors import UnknownNamespaceError, UnknownProcessError
+from . import codec
 from .diagnostics import Diagnostic
 from .namespaces import HierarchicalNamespace, Namespace, UserNamespace
 from .options import DiscoveryOptions
@@ -112,6 +113,27 @@ class Discovery:
 
     def __len__(self) -> int:
         return sum(len(m) for m in self.namespaces.values())
+
+    # ------------------------------------------------------------ wire format
+
+    def to_dict(self) -> dict[str, Any]:
+        """This discovery as plain JSON-able data in the lxkns wire format."""
+        return codec.codec().to_dict(self)
+
+    def to_json(self, *, indent: int | str | None = None, compact: bool = False) -> str:
+        """This discovery as lxkns JSON text, keys sorted (see :mod:`lxkns.wire`)."""
+        return codec.codec().to_json(self, indent=indent, compact=compact)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Discovery:
+        """A discovery rebuilt from wire-format data; WireFormatError if it is malformed."""
+        return codec.codec().from_dict(data)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Discovery:
+        """A discovery rebuilt from lxkns JSON text (ours or the Go lxkns');
+        WireFormatError if it is malformed."""
+        return codec.codec().from_json(text)
 
     def __repr__(self) -> str:
         return (f"<Discovery {len(self)} namespaces, {len(self.processes)} processes, "

@@ -28,7 +28,8 @@ class DiscoveryOptions:
     including hidden ones), ``with_ownership`` (owning user namespaces and
     owner UIDs; it needs the user namespaces, so it adds USER to ``types``),
     ``with_user_names``, ``with_cmdline``, ``with_cgroups``, ``with_freezer``,
-    ``with_pid_map``, ``with_affinity``.
+    ``with_pid_map``, ``with_affinity``, ``with_credentials`` (effective UID
+    and capabilities of every process, which the nscaps tool needs).
 
     ``types`` limits which namespace types are discovered: a mask
     (``lxkns.NET | lxkns.PID``), names (``"net,pid"``) or an iterable of
@@ -51,6 +52,7 @@ class DiscoveryOptions:
     with_freezer: bool = True
     with_pid_map: bool = False
     with_affinity: bool = False
+    with_credentials: bool = False
     native: bool | None = None
     workers: int = attrs.field(default=2, validator=attrs.validators.and_(
         attrs.validators.instance_of(int), attrs.validators.ge(1), attrs.validators.le(16)))

@@ -42,12 +42,16 @@ class Process(_Common):
     ``namespaces`` holds the namespace of each type it is attached to (types
     that could not be read are missing); ``for_children`` the PID and time
     namespaces its future children will be in (``pid_for_children`` and
-    ``time_for_children``), usually the same as its own.
+    ``time_for_children``), usually the same as its own. ``euid`` and
+    ``effective_caps`` (the ``CapEff`` bit mask) come from its status file
+    when credentials were discovered, else they are None.
     """
 
     pid: int = 0
     ppid: int = 0
     cmdline: tuple[str, ...] = ()
+    euid: int | None = None
+    effective_caps: int | None = None
     parent: Process | None = None
     children: tuple[Process, ...] = ()
     tasks: tuple[Task, ...] = ()

@@ -1,0 +1,46 @@
+"""The hook through which a discovery is written to and read from its wire format.
+
+The model knows nothing of JSON: :mod:`lxkns.wire` (a view above the model)
+implements :class:`WireCodec` and registers itself here when it is
+imported, and ``Discovery.to_json()`` / ``Discovery.from_json()`` call
+whatever is registered. ``import lxkns`` imports :mod:`lxkns.wire`, so the
+codec is always there for users of the package.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ..errors import LxknsError
+
+if TYPE_CHECKING:
+    from .discovery import Discovery
+
+
+class WireCodec(Protocol):
+    """Turns discoveries into plain data or text and back."""
+
+    def to_dict(self, d: Discovery) -> dict[str, Any]: ...
+
+    def to_json(self, d: Discovery, *, indent: int | str | None = None, compact: bool = False) -> str: ...
+
+    def from_dict(self, data: Mapping[str, Any]) -> Discovery: ...
+
+    def from_json(self, text: str | bytes) -> Discovery: ...
+
+
+_registered: WireCodec | None = None
+
+
+def register(codec: WireCodec) -> None:
+    """Make ``codec`` the one ``Discovery.to_json()`` and friends use."""
+    global _registered
+    _registered = codec
+
+
+def codec() -> WireCodec:
+    """The registered codec; LxknsError if no wire format module was imported."""
+    if _registered is None:
+        raise LxknsError("no wire format registered: import lxkns.wire first")
+    return _registered
