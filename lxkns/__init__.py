@@ -14,6 +14,7 @@ from .errors import (
     LxknsError,
     ParseError,
     ScanError,
+    UnknownContainerError,
     UnknownNamespaceError,
     UnknownProcessError,
 )
@@ -21,6 +22,9 @@ from .model import (
     ALL_TYPES,
     FULL,
     STANDARD,
+    Container,
+    ContainerEngine,
+    ContainerGroup,
     Diagnostic,
     DiagnosticKind,
     Discovery,
@@ -52,9 +56,11 @@ TIME = NamespaceType.TIME
 
 __all__ = [
     "ALL_TYPES", "CGROUP", "FULL", "IPC", "MNT", "NET", "PID", "STANDARD", "TIME", "USER", "UTS",
-    "Diagnostic", "DiagnosticKind", "Discovery", "DiscoveryOptions", "HierarchicalNamespace",
+    "Container", "ContainerEngine", "ContainerGroup", "Diagnostic", "DiagnosticKind", "Discovery",
+    "DiscoveryOptions", "HierarchicalNamespace",
     "LxknsError", "Namespace", "NamespaceID", "NamespaceRef", "NamespaceType", "NamespacedPID",
-    "PIDMap", "ParseError", "Process", "ScanError", "Source", "Task", "UnknownNamespaceError",
+    "PIDMap", "ParseError", "Process", "ScanError", "Source", "Task", "UnknownContainerError",
+    "UnknownNamespaceError",
     "UnknownProcessError", "UserNamespace", "__version__", "discover", "native_available",
     "ref_text",
 ]

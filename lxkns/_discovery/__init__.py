@@ -9,6 +9,7 @@ from ..model import STANDARD, Discovery, DiscoveryOptions
 from . import (
     affinity,
     cgroups,
+    containers,
     failures,
     freeze,
     initial,
@@ -72,5 +73,7 @@ def discover(options: DiscoveryOptions = STANDARD, /, *, procfs_root: str = "/pr
         pidmap.add_pid_map(b)
     if options.with_affinity:
         affinity.add_affinity(b)
+    if options.with_containers:
+        containers.add_containers(b)
     failures.add_failures(b)
     return freeze.freeze(b)

@@ -12,6 +12,7 @@ import attrs
 from .types import NamespaceType
 
 if TYPE_CHECKING:
+    from .containers import Container
     from .namespaces import Namespace
 
 _NO_NAMESPACES: Mapping[NamespaceType, Namespace] = MappingProxyType({})
@@ -42,7 +43,8 @@ class Process(_Common):
     ``namespaces`` holds the namespace of each type it is attached to (types
     that could not be read are missing); ``for_children`` the PID and time
     namespaces its future children will be in (``pid_for_children`` and
-    ``time_for_children``), usually the same as its own.
+    ``time_for_children``), usually the same as its own. ``container`` is
+    set on the initial process of a container only, not on its descendants.
     """
 
     pid: int = 0
@@ -51,6 +53,7 @@ class Process(_Common):
     parent: Process | None = None
     children: tuple[Process, ...] = ()
     tasks: tuple[Task, ...] = ()
+    container: Container | None = None
 
     @property
     def basename(self) -> str:
