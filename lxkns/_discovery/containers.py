@@ -64,6 +64,17 @@ def _socket_key(path: str) -> tuple[int, int] | None:
     return (st.st_dev, st.st_ino)
 
 
+def _listener(b: Builder, path: str) -> int:
+    """The PID of the process listening on a socket path in our own network namespace
+    (known when the scan read socket fds), preferring engine daemons; 0 if unknown."""
+    if not b.options.from_sockets:
+        return 0
+    inos = [ino for ino, bound in detect.listening_sockets(b.procfs, "self").items() if bound == path]
+    pids = sorted({pid for ino in inos for pid in b.socket_processes.get(ino, ())})
+    engines = [pid for pid in pids if pid in b.procs and b.procs[pid].comm in detect.ENGINE_PROCESSES]
+    return (engines or pids or [0])[0]
+
+
 def _endpoint_groups(b: Builder) -> list[list[Endpoint]]:
     """Endpoints to ask, grouped by the engine process listening on them."""
     opts = b.options
@@ -72,16 +83,20 @@ def _endpoint_groups(b: Builder) -> list[list[Endpoint]]:
         cands = detect.candidates((r.pid, r.comm, _cmdline(b, r)) for r in b.procs.values()
                                   if r.comm in detect.ENGINE_PROCESSES or r.comm in detect.ACTIVATORS)
         found, lost = detect.endpoints(b.procfs, cands, _fd_sockets(b, (c.pid for c in cands)))
-        for cand, paths in lost:
-            b.diagnostics.add(DiagnosticKind.DENIED, STAGE,
-                              "a container engine listens on sockets that cannot be reached from here",
-                              example=f"{cand.comm} (PID {cand.pid}) {paths[0]}")
-        served = {ep.pid for ep in found} | {ep.activator for ep in found}
-        for cand in cands:
-            if cand.kind != "activator" and cand.pid not in served and not any(c is cand for c, _ in lost):
+        for cand, sockets in lost:
+            example = f"{cand.comm} (PID {cand.pid})"
+            if sockets.denied:
+                b.diagnostics.add(DiagnosticKind.DENIED, STAGE,
+                                  "cannot see which sockets a container engine listens on",
+                                  example=example)
+            elif sockets.unreachable:
                 b.diagnostics.add(DiagnosticKind.UNAVAILABLE, STAGE,
-                                  "a container engine process listens on no socket that can be seen",
-                                  example=f"{cand.comm} (PID {cand.pid})")
+                                  "a container engine listens on sockets that cannot be reached from here",
+                                  example=f"{example} {sockets.unreachable[0]}")
+            else:
+                b.diagnostics.add(DiagnosticKind.UNAVAILABLE, STAGE,
+                                  "a container engine process listens on no unix socket",
+                                  example=example)
     keys = {_socket_key(ep.path): i for i, ep in enumerate(found)}
     for spec in opts.engine_endpoints:
         ep = detect.explicit(spec)
@@ -90,7 +105,7 @@ def _endpoint_groups(b: Builder) -> list[list[Endpoint]]:
             known = found[i]
             found[i] = known._replace(kind=ep.kind or known.kind, explicit=True)
         elif ep.path not in (e.path for e in found):
-            found.append(ep)
+            found.append(ep._replace(pid=_listener(b, ep.path)))
     groups: dict[int, list[Endpoint]] = {}
     singles: list[list[Endpoint]] = []
     for ep in found:

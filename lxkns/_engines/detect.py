@@ -80,7 +80,7 @@ def parse_net_unix(text: str) -> dict[int, str]:
     return out
 
 
-def listening_sockets(procfs: str, pid: int) -> dict[int, str]:
+def listening_sockets(procfs: str, pid: int | str) -> dict[int, str]:
     """Listening unix sockets of PID's network namespace, by inode; {} if unreadable."""
     try:
         with open(f"{procfs}/{pid}/net/unix", encoding="utf-8", errors="surrogateescape") as f:
@@ -89,12 +89,14 @@ def listening_sockets(procfs: str, pid: int) -> dict[int, str]:
         return {}
 
 
-def socket_inodes(procfs: str, pid: int) -> set[int]:
-    """Inodes of the sockets among PID's open fds."""
+def socket_inodes(procfs: str, pid: int) -> set[int] | None:
+    """Inodes of the sockets among PID's open fds; None if they may not be read."""
     found: set[int] = set()
     fd_dir = f"{procfs}/{pid}/fd"
     try:
         names = os.listdir(fd_dir)
+    except PermissionError:
+        return None
     except OSError:
         return found
     for name in names:
@@ -161,17 +163,21 @@ def reachable(procfs: str, pid: int, path: str) -> str | None:
 
 class Sockets(NamedTuple):
     """The listening sockets of one candidate: (socket inode, reachable path) pairs,
-    and the paths it listens on that cannot be reached from here."""
+    the paths it listens on that cannot be reached from here, and whether its
+    fds could not be read at all."""
 
     reachable: list[tuple[int, str]]
     unreachable: list[str]
+    denied: bool = False
 
 
 def sockets_of(procfs: str, cand: Candidate, fd_sockets: set[int] | None) -> Sockets:
     """The unix sockets a candidate listens on; ``fd_sockets`` are its socket inodes
-    when the scan already read them (None: read them here)."""
+    when the scan already read them (None or empty: read them here)."""
+    held = fd_sockets or socket_inodes(procfs, cand.pid)
+    if held is None:
+        return Sockets([], [], denied=True)
     listening = listening_sockets(procfs, cand.pid)
-    held = fd_sockets if fd_sockets is not None else socket_inodes(procfs, cand.pid)
     out = Sockets([], [])
     for ino in sorted(held & listening.keys()):
         path = listening[ino]
@@ -187,20 +193,20 @@ def sockets_of(procfs: str, cand: Candidate, fd_sockets: set[int] | None) -> Soc
     return out
 
 
-Lost = list[tuple[Candidate, list[str]]]
+Lost = list[tuple[Candidate, Sockets]]
 
 
 def endpoints(procfs: str, cands: Iterable[Candidate],
               fd_sockets: Mapping[int, set[int]] | None) -> tuple[list[Endpoint], Lost]:
     """Endpoints of all candidates, a socket held by several (an activator and the podman
-    it started) once; and candidates with listening sockets that cannot be reached."""
+    it started) once; and candidates (not activators) without a reachable socket."""
     by_ino: dict[int, Endpoint] = {}
     lost: Lost = []
     ordered = sorted(cands, key=lambda c: (c.kind == "activator", c.pid))
     for cand in ordered:
-        found = sockets_of(procfs, cand, None if fd_sockets is None else fd_sockets.get(cand.pid, set()))
-        if found.unreachable and not found.reachable:
-            lost.append((cand, found.unreachable))
+        found = sockets_of(procfs, cand, None if fd_sockets is None else fd_sockets.get(cand.pid))
+        if not found.reachable and cand.kind != "activator":
+            lost.append((cand, found))
         for ino, path in found.reachable:
             if ino in by_ino:
                 continue

@@ -67,7 +67,14 @@ class Channel:
             except OSError as exc:
                 raise EngineUnreachable(f"{path}: {os.strerror(exc.errno or 0)}") from None
             target = f"/proc/self/fd/{self._fd}"
-        self._channel = self._grpc.insecure_channel("unix:" + target, options=_OPTIONS)
+        # grpcio gives a connection attempt at least the "minimal reconnect backoff" to
+        # complete its handshake (20 s by default), even after the channel is closed: a
+        # daemon that accepts and never answers would keep a socket and grpcio's threads
+        # alive that long. Bound it by the time this engine has.
+        connect_ms = max(100, int(deadline.seconds * 1000))
+        options = [*_OPTIONS, ("grpc.min_reconnect_backoff_ms", connect_ms),
+                   ("grpc.initial_reconnect_backoff_ms", connect_ms)]
+        self._channel = self._grpc.insecure_channel("unix:" + target, options=options)
 
     def call(self, pf: ProtoFile, method: Method, request: Mapping[str, Any] | None = None, *,
              metadata: tuple[tuple[str, str], ...] = (), package: str | None = None) -> dict[str, Any]:
