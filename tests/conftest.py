@@ -73,6 +73,17 @@ def engines() -> Iterator[enginectl.Engines]:
         enginectl.stop(directory)
 
 
+@pytest.fixture(scope="session")
+def cri(engines: enginectl.Engines) -> Iterator[enginectl.Cri]:
+    """A CRI client (grpcio) for the engines' containerd, to make pods."""
+    pytest.importorskip("grpc", reason="the CRI needs grpcio (pip install lxkns[containerd])")
+    client = enginectl.Cri(engines)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("privileged") and not IS_ROOT:

@@ -138,9 +138,11 @@ class Container:
             yield from self.process.walk()
 
     @property
-    def key(self) -> tuple[str, str, str]:
+    def key(self) -> tuple[str, str, str, str]:
+        """Engine type and ID, container ID and name (one containerd may have containers
+        of the same ID in several of its namespaces; their names tell them apart)."""
         return (self.engine.type if self.engine else self.type,
-                self.engine.id if self.engine else "", self.id)
+                self.engine.id if self.engine else "", self.id, self.name)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Container):
