@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterable, Sequence
 
 from .._engines import detect, query
-from .._engines.errors import EngineError, EngineUnsupported, GrpcMissing
+from .._engines.errors import EngineDenied, EngineError, EngineProtocolError, EngineUnsupported, GrpcMissing
 from .._engines.records import CRI, Endpoint, EngineReport
 from .._lowlevel import ProcRecord
 from .._lowlevel.records import LINK_MNT, LINK_PID
@@ -128,9 +128,9 @@ def _report_errors(b: Builder, outcomes: Sequence[query.Outcome]) -> None:
                                   "containerd and CRI engines need grpcio (pip install lxkns[containerd])",
                                   example=_label(b, ep))
                 continue
-            kind = {"permission denied": DiagnosticKind.DENIED,
-                    "answered something unexpected": DiagnosticKind.MALFORMED}.get(
-                        err.reason, DiagnosticKind.UNAVAILABLE)
+            kind = (DiagnosticKind.DENIED if isinstance(err, EngineDenied) else
+                    DiagnosticKind.MALFORMED if isinstance(err, EngineProtocolError) else
+                    DiagnosticKind.UNAVAILABLE)
             b.diagnostics.add(kind, STAGE, f"a container engine {err.reason}",
                               example=f"{_label(b, ep)}: {err}")
 

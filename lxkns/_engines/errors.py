@@ -20,7 +20,7 @@ class EngineUnreachable(EngineError):
 
 
 class EngineDenied(EngineError):
-    reason = "permission denied"
+    reason = "may not be connected to (permission denied)"
 
 
 class EngineProtocolError(EngineError):

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from . import containerd, cri, docker, grpcunix
-from .errors import Deadline, EngineError, EngineTimeout, EngineUnsupported, GrpcMissing
+from .errors import Deadline, EngineDenied, EngineError, EngineTimeout, EngineUnsupported, GrpcMissing
 from .records import Endpoint, EngineReport
 
 _JOIN_GRACE = 0.5  # seconds past the deadline a worker may need to notice it
@@ -79,8 +79,8 @@ def ask(eps: Sequence[Endpoint], timeout: float) -> Outcome:
             else:  # explicit, kind unknown: HTTP first, then gRPC
                 try:
                     reports.append(docker.query(ep, deadline))
-                except EngineTimeout:
-                    raise
+                except (EngineTimeout, EngineDenied):
+                    raise  # no other API would fare better
                 except EngineError:
                     if not _grpc_apis(ep, deadline, True, reports, errors):
                         raise EngineUnsupported(

@@ -187,7 +187,7 @@ EOF
 }
 
 # host paths the engines create outside DIR whatever their flags say
-HOST_PATHS="/etc/docker /var/lib/containers /var/lib/cni /run/docker /run/runc /run/containerd"
+HOST_PATHS="/etc/docker/key.json /var/lib/containers /var/lib/cni /run/docker /run/runc /run/containerd"
 
 cmd_start() {
     local dir=${1:-}
