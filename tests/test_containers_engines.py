@@ -30,7 +30,9 @@ TYPES = {t.type_name: t for t in lxkns.NamespaceType.all().members()}
 DOCKER, CONTAINERD, CRI, PODMAN = "docker.com", "containerd.io", "k8s.io/cri-api", "podman.io"
 
 
-def discover(**kw: object) -> lxkns.Discovery:
+def discover(scanner: str | None = None, **kw: object) -> lxkns.Discovery:
+    if scanner is not None:
+        kw["native"] = scanner == "native"
     return lxkns.discover(lxkns.FULL, engine_timeout=10.0, **kw)
 
 
@@ -61,14 +63,14 @@ def assert_tied(d: lxkns.Discovery, c: lxkns.Container, pid: int) -> None:
     assert c.namespaces[lxkns.NET].id.ino != os.stat("/proc/self/ns/net").st_ino
 
 
-def test_a_container_in_each_engine(engines: enginectl.Engines, cri: enginectl.Cri) -> None:
+def test_a_container_in_each_engine(engines: enginectl.Engines, cri: enginectl.Cri, scanner: str) -> None:
     with ExitStack() as stack:
         dname, dpid = stack.enter_context(engines.docker_container(engines.busybox, "sleep", "1000"))
         cid, cpid = stack.enter_context(engines.ctr_container("default"))
         pname, ppid = stack.enter_context(engines.podman_container())
         _, ids = stack.enter_context(cri.pod("solo", "lxkns-test", ["only"]))
         kpid = engines.ctr_task_pid("k8s.io", ids["only"])
-        d = discover()
+        d = discover(scanner)
         docker = engine(d, engines, DOCKER)
         assert docker.pid == int(Path(engines.dir, "dockerd.pid").read_text())
         assert docker.process is d.process(docker.pid) and docker.container is None
@@ -237,12 +239,13 @@ def docker_in_docker(engines: enginectl.Engines) -> Iterator[tuple[str, int, str
         yield name, pid, sock
 
 
-def test_an_engine_inside_a_container_is_found_with_translated_pids(engines: enginectl.Engines) -> None:
+def test_an_engine_inside_a_container_is_found_with_translated_pids(engines: enginectl.Engines,
+                                                                    scanner: str) -> None:
     marker = str(random.randrange(100000, 999999))
     with docker_in_docker(engines) as (outer_name, outer_pid, sock), \
          engines.docker_container(engines.busybox, "sleep", marker, sock=sock) as (inner_name, inner_pid):
         host_pid = _host_pid(marker)
-        d = discover()
+        d = discover(scanner)
         outer = by_name(engine(d, engines, DOCKER), outer_name)
         assert outer.pid == outer_pid
         (inner_engine,) = [e for e in d.container_engines if e.type == DOCKER and e.api == f"unix://{sock}"]
