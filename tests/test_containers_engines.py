@@ -360,3 +360,50 @@ def test_an_unprivileged_caller_is_told_what_it_may_not_see(engines: enginectl.E
     denied = [x for x in result["diagnostics"] if engines.docker_sock in " ".join(x[2])]
     assert [x[:2] for x in denied] == [["denied", "a container engine may not be connected to "
                                                   "(permission denied)"]]
+
+
+PLUGIN_SERVER = """
+import http.server, signal, socketserver, sys
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # PID 1 of its PID namespace ignores it otherwise
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = b'{"Implements": ["VolumeDriver"]}' if self.path == "/Plugin.Activate" else b"{}"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    pass
+Server(sys.argv[1], Handler).serve_forever()
+"""
+
+
+def test_a_docker_managed_plugin_is_named_after_its_socket(engines: enginectl.Engines) -> None:
+    """A volume plugin (the host's python3, bind-mounted) that Docker runs in containerd's
+    plugins.moby namespace: a containerd container of flavor plugin.docker.com."""
+    sock = enginectl.unique("lx")  # short: /run/docker/plugins/<64 hex>/<sock>.sock must fit sun_path
+    src = Path(engines.dir, sock)
+    for d in ("usr", "run/docker/plugins", "tmp", "proc", "dev", "sys", "etc"):
+        (src / "rootfs" / d).mkdir(parents=True)
+    for link in ("bin", "sbin", "lib", "lib64"):
+        (src / "rootfs" / link).symlink_to(f"usr/{link}")
+    (src / "config.json").write_text(json.dumps({
+        "description": "lxkns test volume plugin", "documentation": "https://example.invalid",
+        "entrypoint": ["/usr/bin/python3", "-c", PLUGIN_SERVER, f"/run/docker/plugins/{sock}.sock"],
+        "interface": {"types": ["docker.volumedriver/1.0"], "socket": f"{sock}.sock"},
+        "network": {"type": "none"}, "linux": {"capabilities": []},
+        "mounts": [{"source": "/usr", "destination": "/usr", "type": "bind", "options": ["rbind", "ro"]}],
+    }))
+    ref = f"lxkns/{sock}:latest"
+    engines.docker("plugin", "create", ref, str(src))
+    try:
+        engines.docker("plugin", "enable", ref)
+        plugin_id = engines.docker("plugin", "inspect", "-f", "{{.Id}}", ref)
+        pid = engines.ctr_task_pid("plugins.moby", plugin_id)
+        d = discover()
+        c = by_name(engine(d, engines, CONTAINERD), sock)
+        assert (c.id, c.flavor, c.type) == (plugin_id, "plugin.docker.com", CONTAINERD)
+        assert c.labels["plugin.docker.com/name"] == sock
+        assert_tied(d, c, pid)
+    finally:
+        engines.docker("plugin", "rm", "-f", ref)

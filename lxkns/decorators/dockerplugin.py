@@ -1,8 +1,8 @@
 """Docker managed plugins: containerd containers in the ``plugins.moby`` namespace.
 
 Their flavor becomes ``plugin.docker.com``; their name becomes the name of
-the socket the plugin serves, found in ``/run/docker/plugins/ID/`` as the
-engine sees its file system.
+the socket the plugin serves, found in the plugin's bundle directory
+(``/run/docker/plugins/ID/``) as the engine sees its file system.
 """
 
 from __future__ import annotations
@@ -20,10 +20,12 @@ PLUGINS_DIR = "/run/docker/plugins"
 
 
 def _socket_name(engine: EngineDraft, c: ContainerDraft) -> str | None:
-    bundle = c.labels.get(BUNDLE_LABEL, "")
-    plugin_id = os.path.basename(bundle.rstrip("/")) or c.id
+    """The plugin's socket (the first ``*.sock``) in its bundle directory, which Docker
+    names in a label (else ``/run/docker/plugins/ID``), as the engine sees it."""
+    bundle = c.labels.get(BUNDLE_LABEL, "").rstrip("/")
+    directory = bundle if bundle.startswith("/") else f"{PLUGINS_DIR}/{c.id}"
     try:
-        names = sorted(os.listdir(f"{engine.root}{PLUGINS_DIR}/{plugin_id}"))
+        names = sorted(os.listdir(engine.root + directory))
     except OSError:
         return None
     for name in names:
