@@ -26,7 +26,7 @@ CONTAINER_NAME = "io.kubernetes.container.name"
 ANNOTATION_PREFIX = "annotation.k8s/"
 
 
-def version(channel: Channel) -> tuple[str, str]:
+def runtime_version(channel: Channel) -> tuple[str, str]:
     """(CRI package the runtime serves, "runtime-name version"); EngineUnsupported if none."""
     pf = load("cri")
     method = pf.method("RuntimeService", "Version")
@@ -48,12 +48,13 @@ def _pid(info: dict[str, str]) -> int:
 
 
 def query(endpoint: Endpoint, deadline: Deadline, *, channel: Channel | None = None,
-          engine_id: str = "") -> EngineReport:
-    """The CRI runtime behind ``endpoint`` and its running containers."""
+          engine_id: str = "", version: tuple[str, str] | None = None) -> EngineReport:
+    """The CRI runtime behind ``endpoint`` and its running containers; ``version`` is
+    what :func:`runtime_version` said, if it was asked already."""
     if channel is None:
         with Channel(endpoint.path, deadline) as own:
-            return query(endpoint, deadline, channel=own, engine_id=engine_id)
-    package, ver = version(channel)
+            return query(endpoint, deadline, channel=own, engine_id=engine_id, version=version)
+    package, ver = version or runtime_version(channel)
     pf = load("cri")
     pods: dict[str, dict[str, Any]] = {
         p["id"]: p for p in channel.call(pf, pf.method("RuntimeService", "ListPodSandbox"),

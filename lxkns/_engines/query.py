@@ -32,9 +32,9 @@ class Outcome(NamedTuple):
 
 def _grpc_apis(ep: Endpoint, deadline: Deadline, want_containerd: bool,
                reports: list[EngineReport], errors: list[tuple[Endpoint, EngineError]]) -> bool:
-    """containerd and/or CRI on one socket; True if either answered."""
+    """containerd and/or the CRI on one socket; True if either answered. When both do,
+    a failure of one is recorded in ``errors`` and the other is still reported."""
     with grpcunix.Channel(ep.path, deadline) as channel:
-        ctrd_id = ""
         has_containerd = False
         if want_containerd:
             try:
@@ -42,26 +42,37 @@ def _grpc_apis(ep: Endpoint, deadline: Deadline, want_containerd: bool,
                 has_containerd = True
             except EngineUnsupported:
                 pass
+        cri_version: tuple[str, str] | None = None
         try:
-            cri.version(channel)
-            has_cri = True
+            cri_version = cri.runtime_version(channel)
         except EngineUnsupported:
-            has_cri = False
+            pass
+        except EngineError as exc:
+            if not has_containerd:
+                raise
+            errors.append((ep, exc))  # containerd then lists its k8s.io namespace itself
+        ctrd_id = ""
         if has_containerd:
-            skip = {containerd.MOBY, containerd.CRI_NAMESPACE} if has_cri else {containerd.MOBY}
-            report = containerd.query(ep, deadline, skip=skip, channel=channel)
-            reports.append(report)
-            ctrd_id = report.id
-        if has_cri:
+            skip = {containerd.MOBY, containerd.CRI_NAMESPACE} if cri_version else {containerd.MOBY}
             try:
-                # the CRI served by containerd is the same instance: same ID, marked
-                engine_id = f"{ctrd_id}/cri" if ctrd_id and ctrd_id != ep.api else ""
-                reports.append(cri.query(ep, deadline, channel=channel, engine_id=engine_id))
+                report = containerd.query(ep, deadline, skip=skip, channel=channel)
+                reports.append(report)
+                ctrd_id = report.id
             except EngineError as exc:
-                if not has_containerd:
+                if cri_version is None:
                     raise
                 errors.append((ep, exc))
-        return has_containerd or has_cri
+        if cri_version is not None:
+            # the CRI served by containerd is the same instance: same ID, marked
+            engine_id = f"{ctrd_id}/cri" if ctrd_id and ctrd_id != ep.api else ""
+            try:
+                reports.append(cri.query(ep, deadline, channel=channel, engine_id=engine_id,
+                                         version=cri_version))
+            except EngineError as exc:
+                if not reports:
+                    raise
+                errors.append((ep, exc))
+        return has_containerd or cri_version is not None
 
 
 def ask(eps: Sequence[Endpoint], timeout: float) -> Outcome:
@@ -85,7 +96,6 @@ def ask(eps: Sequence[Endpoint], timeout: float) -> Outcome:
                     if not _grpc_apis(ep, deadline, True, reports, errors):
                         raise EngineUnsupported(
                             "speaks none of the Docker, containerd or CRI APIs") from None
-                    errors.clear()
         except EngineError as exc:
             errors.append((ep, exc))
             if isinstance(exc, (EngineTimeout, GrpcMissing)):
