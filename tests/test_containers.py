@@ -339,8 +339,9 @@ def test_docker_plugins_are_named_by_their_socket(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ fake engines
 
 @contextmanager
-def fake_engine(comm: str, behaviour: str, tmp: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    path = str(tmp / f"{comm}-{behaviour}.sock")
+def fake_engine(comm: str, behaviour: str, tmp: Path,
+                name: str = "") -> Iterator[tuple[subprocess.Popen[str], str]]:
+    path = str(tmp / (name or f"{comm}-{behaviour}.sock"))
     proc = subprocess.Popen([sys.executable, str(FAKE), comm, path, behaviour], stdout=subprocess.PIPE,
                             text=True)
     try:
@@ -380,13 +381,22 @@ def test_an_engine_that_misbehaves_is_a_diagnostic(comm: str, behaviour: str, re
 
 
 def test_an_engine_killed_during_discovery_is_a_diagnostic(tmp_path: Path) -> None:
+    """The fake is killed once discovery has connected to it and waits for its answer."""
     with fake_engine("dockerd", "hang", tmp_path) as (proc, path):
-        killer = threading.Timer(0.3, lambda: os.kill(proc.pid, signal.SIGKILL))
+        assert proc.stdout is not None
+        out = proc.stdout
+
+        def kill_when_asked() -> None:
+            if out.readline().strip() == "accepted":
+                os.kill(proc.pid, signal.SIGKILL)
+
+        killer = threading.Thread(target=kill_when_asked)
         killer.start()
         try:
-            d = lxkns.discover(lxkns.FULL, engine_timeout=5.0)
+            d = lxkns.discover(lxkns.FULL, engine_timeout=30.0)
         finally:
-            killer.cancel()
+            proc.kill()
+            killer.join()
     assert [x.message for x in _ours(d, path)] == ["a container engine cannot be reached"]
     _namespaces_complete(d)
 
@@ -406,6 +416,25 @@ def test_a_small_fake_docker_is_found_with_no_containers_and_given_endpoints_are
         assert not missing.container_engines
         assert [x.message for x in missing.diagnostics if x.stage == "containers"] == [
             "a container engine cannot be reached"]
+
+
+@pytest.mark.parametrize(("kind", "behaviour", "expected"), [
+    ("docker", "ok", None), ("containerd", "hang", "a container engine did not answer in time")])
+def test_socket_paths_too_long_for_sockaddr_un_are_reached(kind: str, behaviour: str, expected: str | None,
+                                                           tmp_path: Path) -> None:
+    if kind == "containerd":
+        pytest.importorskip("grpc", reason="grpcio is not installed")
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    with fake_engine("dockerd" if kind == "docker" else "containerd", behaviour, deep, name="engine.sock") \
+            as (_, path):
+        assert len(path) > 107
+        d = lxkns.discover(lxkns.STANDARD, with_containers=True, detect_engines=False,
+                           engine_endpoints=[f"{kind}:{path}"], engine_timeout=1.0)
+    if expected is None:
+        assert [(e.type, e.api) for e in d.container_engines] == [("docker.com", f"unix://{path}")]
+    else:
+        assert [x.message for x in d.diagnostics if x.stage == "containers"] == [expected]
 
 
 def test_without_grpcio_containerd_engines_are_a_diagnostic(tmp_path: Path) -> None:

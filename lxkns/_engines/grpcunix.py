@@ -32,6 +32,7 @@ _OPTIONS = [
     ("grpc.max_receive_message_length", 64 << 20),
     ("grpc.enable_retries", 0),
 ]
+_CONNECT_SLACK = 0.1  # seconds a connection attempt may outlive the calls on it
 #: names (comm) of the threads grpcio's core starts
 GRPC_THREADS = frozenset({"grpc_global_tim", "event_engine", "lifeguard", "default-executo",
                           "resolver-execu", "timer_manager", "grpc_health_che"})
@@ -60,6 +61,14 @@ class Channel:
         self._grpc = _grpc()
         self.deadline = deadline
         self._fd = -1
+        # grpcio gives a connection attempt at least the "minimal reconnect backoff" to
+        # complete its handshake (20 s by default), even after the channel is closed: a
+        # daemon that accepts and never answers would keep a socket and grpcio's threads
+        # alive that long. Bound it by the time this engine has, plus a little, so that
+        # a call times out (rather than fails to connect) first.
+        connect_ms = int((deadline.left() + _CONNECT_SLACK) * 1000)
+        options = [*_OPTIONS, ("grpc.min_reconnect_backoff_ms", connect_ms),
+                   ("grpc.initial_reconnect_backoff_ms", 100), ("grpc.max_reconnect_backoff_ms", connect_ms)]
         target = path
         if len(os.fsencode(path)) > _SUN_PATH_MAX:
             try:
@@ -67,14 +76,12 @@ class Channel:
             except OSError as exc:
                 raise EngineUnreachable(f"{path}: {os.strerror(exc.errno or 0)}") from None
             target = f"/proc/self/fd/{self._fd}"
-        # grpcio gives a connection attempt at least the "minimal reconnect backoff" to
-        # complete its handshake (20 s by default), even after the channel is closed: a
-        # daemon that accepts and never answers would keep a socket and grpcio's threads
-        # alive that long. Bound it by the time this engine has.
-        connect_ms = max(100, int(deadline.seconds * 1000))
-        options = [*_OPTIONS, ("grpc.min_reconnect_backoff_ms", connect_ms),
-                   ("grpc.initial_reconnect_backoff_ms", connect_ms)]
-        self._channel = self._grpc.insecure_channel("unix:" + target, options=options)
+        try:
+            self._channel = self._grpc.insecure_channel("unix:" + target, options=options)
+        except BaseException:
+            if self._fd >= 0:
+                os.close(self._fd)
+            raise
 
     def call(self, pf: ProtoFile, method: Method, request: Mapping[str, Any] | None = None, *,
              metadata: tuple[tuple[str, str], ...] = (), package: str | None = None) -> dict[str, Any]:

@@ -10,7 +10,7 @@ discovery finds it in the process table like a real engine. BEHAVIOUR:
 ``garbage``   answer every request with bytes that are no HTTP and no HTTP/2
 ``ok``        answer Docker's ``/_ping`` and list no containers (a tiny Docker)
 
-Prints ``ready`` once it listens.
+Prints ``ready`` once it listens (and ``hang`` prints ``accepted`` for each connection).
 """
 
 from __future__ import annotations
@@ -50,6 +50,9 @@ def main() -> None:
     comm, path, behaviour = sys.argv[1:4]
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_NAME, comm.encode(), 0, 0, 0)
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    if len(os.fsencode(path)) > 107:  # too long for sockaddr_un: bind relative to its directory
+        os.chdir(os.path.dirname(path))
+        path = os.path.basename(path)
     srv.bind(path)
     srv.listen(16)
     print("ready", flush=True)
@@ -58,6 +61,7 @@ def main() -> None:
         conn, _ = srv.accept()
         if behaviour == "hang":
             held.append(conn)  # keep it open, never answer
+            print("accepted", flush=True)
         elif behaviour == "die":
             conn.recv(4096)
             os._exit(3)
