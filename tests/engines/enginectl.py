@@ -119,26 +119,32 @@ class Cri:
     """The tests' CRI client: creates pods and containers (lxkns only reads)."""
 
     def __init__(self, engines: Engines) -> None:
-        import grpc
-
         from lxkns._engines.protobuf import load_path
 
         self.engines = engines
         self.pf = load_path(str(HERE / "cri_admin.proto"))
-        self.channel = grpc.insecure_channel("unix:" + engines.containerd_sock)
 
     def call(self, name: str, request: dict[str, Any]) -> dict[str, Any]:
+        """One CRI call on a channel of its own (grpcio's threads end with it)."""
+        import grpc
+
+        from lxkns._engines.grpcunix import settle
         from lxkns._engines.protobuf import decode, encode
 
         method = self.pf.method("RuntimeService", name)
-        stub = self.channel.unary_unary(
-            method.path(), request_serializer=lambda v: encode(self.pf, method.request, v),
-            response_deserializer=lambda b: decode(self.pf, method.response, b))
-        result: dict[str, Any] = stub(request, timeout=60)
+        channel = grpc.insecure_channel("unix:" + self.engines.containerd_sock)
+        try:
+            stub = channel.unary_unary(
+                method.path(), request_serializer=lambda v: encode(self.pf, method.request, v),
+                response_deserializer=lambda b: decode(self.pf, method.response, b))
+            result: dict[str, Any] = stub(request, timeout=60)
+        finally:
+            channel.close()
+            settle(0)
         return result
 
     def close(self) -> None:
-        self.channel.close()
+        pass
 
     @contextmanager
     def pod(self, name: str, namespace: str, containers: list[str],
