@@ -16,6 +16,7 @@ from .errors import (
     LxknsError,
     ParseError,
     ScanError,
+    UnknownContainerError,
     UnknownNamespaceError,
     UnknownProcessError,
     WireFormatError,
@@ -24,6 +25,9 @@ from .model import (
     ALL_TYPES,
     FULL,
     STANDARD,
+    Container,
+    ContainerEngine,
+    ContainerGroup,
     Diagnostic,
     DiagnosticKind,
     Discovery,
@@ -53,9 +57,10 @@ TIME = NamespaceType.TIME
 
 __all__ = [
     "ALL_TYPES", "CGROUP", "FULL", "IPC", "MNT", "NET", "PID", "STANDARD", "TIME", "USER", "UTS",
-    "Diagnostic", "DiagnosticKind", "Discovery", "DiscoveryOptions", "HierarchicalNamespace",
+    "Container", "ContainerEngine", "ContainerGroup", "Diagnostic", "DiagnosticKind", "Discovery",
+    "DiscoveryOptions", "HierarchicalNamespace",
     "LxknsError", "Namespace", "NamespaceID", "NamespaceRef", "NamespaceType", "NamespacedPID",
-    "PIDMap", "ParseError", "Process", "ScanError", "Source", "Task", "UnknownNamespaceError",
-    "UnknownProcessError", "UserNamespace", "WireFormatError", "__version__", "discover",
-    "native_available", "ref_text", "wire",
+    "PIDMap", "ParseError", "Process", "ScanError", "Source", "Task", "UnknownContainerError",
+    "UnknownNamespaceError", "UnknownProcessError", "UserNamespace", "WireFormatError",
+    "__version__", "discover", "native_available", "ref_text", "wire",
 ]

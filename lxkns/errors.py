@@ -65,3 +65,7 @@ class UnknownNamespaceError(LxknsError, LookupError):
 
 class UnknownProcessError(LxknsError, LookupError):
     """A PID asked for is not in the discovery."""
+
+
+class UnknownContainerError(LxknsError, LookupError):
+    """A container asked for by ID or name is not in the discovery (or not unique)."""

@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from conftest import nsbuild
+from conftest import enginectl, nsbuild
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -22,7 +23,7 @@ def run(name: str) -> str:
 
 
 def test_every_example_is_tested() -> None:
-    tested = {"user_tree.py", "hiding_places.py", "pid_translate.py"}
+    tested = {"user_tree.py", "hiding_places.py", "pid_translate.py", "containers.py"}
     assert {p.name for p in EXAMPLES.glob("*.py")} == tested
 
 
@@ -53,3 +54,36 @@ def test_pid_translate_shows_nested_pids() -> None:
         out = run("pid_translate.py")
     assert f"{sc['grandchild']}/{sc['grandchild_in_ns1']}/1" in out
     assert f"{sc['child']}/1 " in out
+
+
+@pytest.mark.privileged
+def test_containers_lists_them_and_finds_the_container_of_an_exec_process(
+        engines: enginectl.Engines) -> None:
+    with engines.docker_container(engines.busybox, "sleep", "1000") as (name, pid):
+        engines.docker("exec", "-d", name, "/bin/busybox", "sleep", "2345")
+        execd = _wait_for_cmdline(b"2345")
+        out = run_args("containers.py", str(execd))
+    line = next(line for line in out.splitlines() if f" {name} " in line)
+    assert line.startswith("docker.com") and f"pid {pid} " in line and "own: ipc mnt net pid uts" in line
+    assert out.splitlines()[-1] == f"PID {execd} runs in container {name!r} (docker.com)"
+
+
+def run_args(name: str, *args: str) -> str:
+    out = subprocess.run([sys.executable, str(EXAMPLES / name), *args], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def _wait_for_cmdline(last_arg: bytes) -> int:
+    for _ in range(200):
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/cmdline", "rb") as f:
+                        if f.read().split(b"\0")[-2:-1] == [last_arg]:
+                            return int(entry)
+                except OSError:
+                    continue
+        time.sleep(0.05)
+    raise AssertionError(f"no process with last argument {last_arg!r}")

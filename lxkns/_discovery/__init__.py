@@ -9,6 +9,7 @@ from ..model import STANDARD, Discovery, DiscoveryOptions
 from . import (
     affinity,
     cgroups,
+    containers,
     credentials,
     failures,
     freeze,
@@ -75,5 +76,7 @@ def discover(options: DiscoveryOptions = STANDARD, /, *, procfs_root: str = "/pr
         affinity.add_affinity(b)
     if options.with_credentials:
         credentials.add_credentials(b)
+    if options.with_containers:
+        containers.add_containers(b)
     failures.add_failures(b)
     return freeze.freeze(b)

@@ -6,6 +6,7 @@ import errno as errnos
 from dataclasses import dataclass, field
 
 from .._lowlevel import BindMountRecord, FdRecord, ProcRecord, ScanResult
+from ..decorators import EngineDraft
 from ..model import DiscoveryOptions, Source
 from ..model.diagnostics import Diagnostic, DiagnosticKind
 
@@ -119,6 +120,7 @@ class Builder:
     online_cpus: tuple[tuple[int, int], ...] = ()
     self_pidns: int = 0
     initial: dict[int, int] = field(default_factory=dict)  # type index -> ino
+    engines: list[EngineDraft] = field(default_factory=list)  # container engines, decorated
 
     def draft(self, link: int, ino: int, source: Source) -> NsDraft:
         """The draft of a namespace, created on its first sighting."""

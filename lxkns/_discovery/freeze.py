@@ -32,6 +32,7 @@ from ..model import (
 from ..model._linking import set_links
 from ..model.types import LEXICAL_ORDER
 from .builder import Builder, NsDraft
+from .freeze_containers import freeze_containers
 
 _Key = tuple[int, int]
 _CHILD_LINKS = ((LINK_PID_FOR_CHILDREN, LINK_PID), (LINK_TIME_FOR_CHILDREN, LINK_TIME))
@@ -187,6 +188,7 @@ class _Freezer:
         b = self.b
         self.build_processes()
         self.link_namespaces()
+        containers, engines, groups = freeze_containers(b.engines, self.procs)
         by_type: dict[NamespaceType, dict[NamespaceID, Namespace]] = {t: {} for t in LEXICAL_ORDER}
         for key in sorted(self.ns, key=lambda k: (k[0], k[1])):
             ns = self.ns[key]
@@ -209,6 +211,9 @@ class _Freezer:
             pid_map=self.pid_map(),
             socket_processes=MappingProxyType({k: tuple(v) for k, v in sorted(b.socket_processes.items())}),
             diagnostics=b.diagnostics.result(),
+            containers=containers,
+            container_engines=engines,
+            container_groups=groups,
             online_cpus=b.online_cpus,
             nsfs_dev=b.scan.nsfs_dev,
             scanner=b.scan.implementation,

@@ -29,10 +29,13 @@ def request(options: DiscoveryOptions, procfs: str) -> ScanRequest:
         links.add(LINK_TIME_FOR_CHILDREN)
     if options.from_bindmounts:
         links.add(LINK_MNT)  # mount namespaces are where bind mounts are looked for
-    if options.with_pid_map:
+    if options.with_pid_map or options.with_containers:
         links.add(LINK_PID)
+    if options.with_containers:
+        links.add(LINK_MNT)  # where engines and containers see their files
     flags = ScanFlags(0)
-    if options.from_procs or options.from_tasks or options.from_bindmounts or options.with_pid_map:
+    if (options.from_procs or options.from_tasks or options.from_bindmounts or options.with_pid_map
+            or options.with_containers):
         flags |= ScanFlags.PROCS  # threads are judged against their process' namespaces
     if options.from_tasks:
         flags |= ScanFlags.TASKS
@@ -40,13 +43,13 @@ def request(options: DiscoveryOptions, procfs: str) -> ScanRequest:
         flags |= ScanFlags.FDS
     if options.from_sockets:
         flags |= ScanFlags.SOCKETS
-    if options.with_hierarchy or options.with_ownership:
-        flags |= ScanFlags.META
+    if options.with_hierarchy or options.with_ownership or options.with_containers:
+        flags |= ScanFlags.META  # containers: PID namespace parents, to translate PIDs
     if options.with_cmdline:
         flags |= ScanFlags.CMDLINE
     if options.with_cgroups or options.with_freezer:
         flags |= ScanFlags.CGROUP
-    if options.with_pid_map:
+    if options.with_pid_map or options.with_containers:
         flags |= ScanFlags.NSPID
     if options.with_affinity:
         flags |= ScanFlags.AFFINITY

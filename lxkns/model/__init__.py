@@ -1,5 +1,6 @@
 """The lxkns information model: frozen, typed objects linked into one graph."""
 
+from .containers import Container, ContainerEngine, ContainerGroup
 from .diagnostics import Diagnostic, DiagnosticKind
 from .discovery import Discovery
 from .namespaces import HierarchicalNamespace, Namespace, UserNamespace
@@ -18,7 +19,8 @@ from .types import (
 )
 
 __all__ = [
-    "ALL_TYPES", "FULL", "LEXICAL_ORDER", "STANDARD", "Diagnostic", "DiagnosticKind", "Discovery",
+    "ALL_TYPES", "FULL", "LEXICAL_ORDER", "STANDARD", "Container", "ContainerEngine", "ContainerGroup",
+    "Diagnostic", "DiagnosticKind", "Discovery",
     "DiscoveryOptions", "HierarchicalNamespace", "Namespace", "NamespaceID", "NamespaceRef",
     "NamespaceType", "NamespacedPID", "PIDMap", "Process", "Source", "Task", "UserNamespace",
     "parse_type_id", "ref_text",

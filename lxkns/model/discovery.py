@@ -8,8 +8,9 @@ from typing import Any, overload
 
 import attrs
 
-from ..errors import UnknownNamespaceError, UnknownProcessError
+from ..errors import UnknownContainerError, UnknownNamespaceError, UnknownProcessError
 from . import codec
+from .containers import Container, ContainerEngine, ContainerGroup
 from .diagnostics import Diagnostic
 from .namespaces import HierarchicalNamespace, Namespace, UserNamespace
 from .options import DiscoveryOptions
@@ -30,6 +31,9 @@ class Discovery:
     ``user_roots`` and ``pid_roots`` are the namespaces of those types
     without a (visible) parent; ``socket_processes`` maps socket inodes to
     the PIDs holding them; ``diagnostics`` says what could not be seen.
+    ``containers``, ``container_engines`` (engines without containers
+    included) and ``container_groups`` are filled when ``with_containers``
+    is on.
     """
 
     options: DiscoveryOptions
@@ -41,6 +45,9 @@ class Discovery:
     pid_map: PIDMap | None = None
     socket_processes: Mapping[int, tuple[int, ...]] = MappingProxyType({})
     diagnostics: tuple[Diagnostic, ...] = ()
+    containers: tuple[Container, ...] = ()
+    container_engines: tuple[ContainerEngine, ...] = ()
+    container_groups: tuple[ContainerGroup, ...] = ()
     online_cpus: tuple[tuple[int, int], ...] = ()
     nsfs_dev: int = 0
     scanner: str = ""
@@ -67,6 +74,20 @@ class Discovery:
                 if t.tid == tid:
                     return t
         raise UnknownProcessError(f"no thread with TID {tid} in this discovery")
+
+    def container(self, which: str) -> Container:
+        """A container by ID, unique ID prefix, or name (UnknownContainerError if none
+        or several match)."""
+        for c in self.containers:
+            if c.id == which:
+                return c
+        found = [c for c in self.containers if c.name == which]
+        if not found and len(which) >= 4:
+            found = [c for c in self.containers if c.id.startswith(which)]
+        if len(found) == 1:
+            return found[0]
+        what = "several containers match" if found else "no container matches"
+        raise UnknownContainerError(f"{what} {which!r} in this discovery")
 
     @overload
     def namespace(self, which: str) -> Namespace: ...

@@ -17,6 +17,7 @@ import attrs
 from .types import NamespaceID, NamespaceRef, NamespaceType, Source, ref_text
 
 if TYPE_CHECKING:
+    from .containers import Container
     from .processes import Process, Task
 
 _EMPTY_OWNED: Mapping[NamespaceType, tuple[Namespace, ...]] = MappingProxyType({})
@@ -68,6 +69,14 @@ class Namespace:
     def hidden(self) -> bool:
         """True for namespaces found only as a parent or owner of another one."""
         return not (self.sources - {Source.PARENT, Source.OWNER})
+
+    def containers(self) -> tuple[Container, ...]:
+        """The containers whose initial process is attached to this namespace."""
+        return tuple(p.container for p in self.processes if p.container is not None)
+
+    def container_names(self) -> tuple[str, ...]:
+        """Names of :meth:`containers`, sorted."""
+        return tuple(sorted(c.name for c in self.containers()))
 
     def owners(self) -> Iterator[UserNamespace]:
         """The user namespace owning this one, its parent, ... up to the root."""

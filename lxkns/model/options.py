@@ -14,6 +14,18 @@ def _types(value: NamespaceType | int | str | Iterable[NamespaceType | str]) -> 
     return types_of(value)
 
 
+def _endpoints(value: str | Iterable[str]) -> tuple[str, ...]:
+    """Endpoint texts, checked now (ParseError) rather than when discovery runs."""
+    from .._engines.detect import explicit
+
+    values = (value,) if isinstance(value, str) else tuple(value)
+    for v in values:
+        if not isinstance(v, str):
+            raise TypeError(f"an engine endpoint must be a str, not {type(v).__name__}")
+        explicit(v)
+    return values
+
+
 @attrs.frozen(kw_only=True)
 class DiscoveryOptions:
     """What a discovery looks at. Every part can be switched on or off on its own.
@@ -23,6 +35,14 @@ class DiscoveryOptions:
     (threads), ``from_fds`` (open namespace fds), ``from_sockets`` (the
     network namespace of every socket), ``from_bindmounts`` (namespaces
     bind-mounted in any mount namespace, process-less ones included).
+
+    Containers: ``with_containers`` asks the container engines found on
+    the host (Docker, containerd, CRI runtimes, podman; inside containers
+    too) for their containers; ``engine_endpoints`` adds sockets to ask
+    (``"unix:///run/docker.sock"``, optionally prefixed ``docker:``,
+    ``podman:``, ``containerd:`` or ``cri:``), ``detect_engines=False``
+    asks only those; ``engine_timeout`` bounds, in seconds, how long each
+    engine may take in all.
 
     Relations and extras: ``with_hierarchy`` (PID and user namespace parents,
     including hidden ones), ``with_ownership`` (owning user namespaces and
@@ -53,6 +73,11 @@ class DiscoveryOptions:
     with_pid_map: bool = False
     with_affinity: bool = False
     with_credentials: bool = False
+    with_containers: bool = False
+    detect_engines: bool = True
+    engine_endpoints: tuple[str, ...] = attrs.field(default=(), converter=_endpoints)
+    engine_timeout: float = attrs.field(default=3.0, converter=float, validator=attrs.validators.and_(
+        attrs.validators.gt(0.0), attrs.validators.le(300.0)))
     native: bool | None = None
     workers: int = attrs.field(default=2, validator=attrs.validators.and_(
         attrs.validators.instance_of(int), attrs.validators.ge(1), attrs.validators.le(16)))
@@ -70,8 +95,8 @@ class DiscoveryOptions:
 
 
 #: Every namespace source and relation, the process table with cgroups and
-#: freezer state; no PID map, mounts or affinity. The default.
+#: freezer state; no PID map, mounts, affinity or containers. The default.
 STANDARD = DiscoveryOptions()
 
-#: STANDARD plus the PID map and CPU affinity.
-FULL = DiscoveryOptions(with_pid_map=True, with_affinity=True)
+#: STANDARD plus the PID map, CPU affinity and containers.
+FULL = DiscoveryOptions(with_pid_map=True, with_affinity=True, with_containers=True)

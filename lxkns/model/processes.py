@@ -12,6 +12,7 @@ import attrs
 from .types import NamespaceType
 
 if TYPE_CHECKING:
+    from .containers import Container
     from .namespaces import Namespace
 
 _NO_NAMESPACES: Mapping[NamespaceType, Namespace] = MappingProxyType({})
@@ -44,7 +45,8 @@ class Process(_Common):
     namespaces its future children will be in (``pid_for_children`` and
     ``time_for_children``), usually the same as its own. ``euid`` and
     ``effective_caps`` (the ``CapEff`` bit mask) come from its status file
-    when credentials were discovered, else they are None.
+    when credentials were discovered, else they are None. ``container`` is
+    set on the initial process of a container only, not on its descendants.
     """
 
     pid: int = 0
@@ -55,6 +57,7 @@ class Process(_Common):
     parent: Process | None = None
     children: tuple[Process, ...] = ()
     tasks: tuple[Task, ...] = ()
+    container: Container | None = None
 
     @property
     def basename(self) -> str:

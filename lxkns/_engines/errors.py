@@ -1,0 +1,52 @@
+"""Why an engine could not be queried; the discovery stage turns these into diagnostics."""
+
+from __future__ import annotations
+
+import time
+
+
+class EngineError(Exception):
+    """An engine call failed; ``reason`` is a short, fixed phrase for grouping diagnostics."""
+
+    reason = "failed"
+
+
+class EngineTimeout(EngineError):
+    reason = "did not answer in time"
+
+
+class EngineUnreachable(EngineError):
+    reason = "cannot be reached"
+
+
+class EngineDenied(EngineError):
+    reason = "may not be connected to (permission denied)"
+
+
+class EngineProtocolError(EngineError):
+    reason = "answered something unexpected"
+
+
+class EngineUnsupported(EngineError):
+    """The endpoint does not speak this API (tried the next one, if any)."""
+
+    reason = "does not serve this API"
+
+
+class GrpcMissing(EngineError):
+    reason = "needs grpcio (pip install lxkns[containerd])"
+
+
+class Deadline:
+    """A point in time (monotonic clock) by which all calls to one engine must be done."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+
+    def left(self) -> float:
+        """Seconds left; EngineTimeout once there are none."""
+        left = self.end - time.monotonic()
+        if left <= 0:
+            raise EngineTimeout(f"no answer within {self.seconds:g} s")
+        return left

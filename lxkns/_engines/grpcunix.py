@@ -1,0 +1,162 @@
+"""Unary gRPC calls over a unix socket, with lxkns' own protobuf codec.
+
+grpcio is an optional dependency (``pip install lxkns[containerd]``): it is
+imported on first use, and its absence is a GrpcMissing error, which the
+discovery turns into a diagnostic. grpcio starts its own threads for a
+channel; they end shortly after the last channel is closed, and
+:func:`settle` waits for that so that a discovery leaves no thread behind.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from .errors import (
+    Deadline,
+    EngineDenied,
+    EngineError,
+    EngineProtocolError,
+    EngineTimeout,
+    EngineUnreachable,
+    EngineUnsupported,
+    GrpcMissing,
+)
+from .protobuf import Method, ProtoFile, decode, encode
+from .unixhttp import _SUN_PATH_MAX
+
+_OPTIONS = [
+    ("grpc.enable_http_proxy", 0),
+    ("grpc.max_receive_message_length", 64 << 20),
+    ("grpc.enable_retries", 0),
+]
+_CONNECT_SLACK = 0.1  # seconds a connection attempt may outlive the calls on it
+#: names (comm) of the threads grpcio's core starts
+GRPC_THREADS = frozenset({"grpc_global_tim", "event_engine", "lifeguard", "default-executo",
+                          "resolver-execu", "timer_manager", "grpc_health_che"})
+
+
+def _grpc() -> Any:
+    try:
+        import grpc
+    except ImportError as exc:
+        raise GrpcMissing(f"grpcio is not installed: {exc}") from None
+    return grpc
+
+
+def available() -> bool:
+    try:
+        _grpc()
+    except GrpcMissing:
+        return False
+    return True
+
+
+class Channel:
+    """One gRPC channel to a unix socket; use as a context manager."""
+
+    def __init__(self, path: str, deadline: Deadline) -> None:
+        self._grpc = _grpc()
+        self.deadline = deadline
+        self._fd = -1
+        # grpcio gives a connection attempt at least the "minimal reconnect backoff" to
+        # complete its handshake (20 s by default), even after the channel is closed: a
+        # daemon that accepts and never answers would keep a socket and grpcio's threads
+        # alive that long. Bound it by the time this engine has, plus a little, so that
+        # a call times out (rather than fails to connect) first.
+        connect_ms = int((deadline.left() + _CONNECT_SLACK) * 1000)
+        options = [*_OPTIONS, ("grpc.min_reconnect_backoff_ms", connect_ms),
+                   ("grpc.initial_reconnect_backoff_ms", 100), ("grpc.max_reconnect_backoff_ms", connect_ms)]
+        target = path
+        if len(os.fsencode(path)) > _SUN_PATH_MAX:
+            try:
+                self._fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+            except OSError as exc:
+                raise EngineUnreachable(f"{path}: {os.strerror(exc.errno or 0)}") from None
+            target = f"/proc/self/fd/{self._fd}"
+        try:
+            self._channel = self._grpc.insecure_channel("unix:" + target, options=options)
+        except BaseException:
+            if self._fd >= 0:
+                os.close(self._fd)
+            raise
+
+    def call(self, pf: ProtoFile, method: Method, request: Mapping[str, Any] | None = None, *,
+             metadata: tuple[tuple[str, str], ...] = (), package: str | None = None) -> dict[str, Any]:
+        grpc = self._grpc
+        stub = self._channel.unary_unary(
+            method.path(package),
+            request_serializer=lambda value: encode(pf, method.request, value),
+            response_deserializer=lambda data: decode(pf, method.response, data),
+        )
+        what = method.path(package)
+        try:
+            result: dict[str, Any] = stub(request or {}, timeout=self.deadline.left(),
+                                          metadata=metadata or None)
+            return result
+        except grpc.RpcError as exc:
+            raise _classify(grpc, exc, what) from None
+
+    def close(self) -> None:
+        self._channel.close()
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    def __enter__(self) -> Channel:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _classify(grpc: Any, exc: Any, what: str) -> EngineError:
+    code = exc.code() if callable(getattr(exc, "code", None)) else None
+    details = exc.details() if callable(getattr(exc, "details", None)) else str(exc)
+    text = f"{what}: {details}"
+    if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+        return EngineTimeout(text)
+    if code == grpc.StatusCode.UNIMPLEMENTED:
+        return EngineUnsupported(text)
+    if code == grpc.StatusCode.UNAVAILABLE:
+        if details and "ermission denied" in details:
+            return EngineDenied(text)
+        return EngineUnreachable(text)
+    if code == grpc.StatusCode.PERMISSION_DENIED:
+        return EngineDenied(text)
+    return EngineProtocolError(f"{what}: {code}: {details}")
+
+
+def _grpc_threads() -> int:
+    count = 0
+    try:
+        tids = os.listdir("/proc/self/task")
+    except OSError:
+        return 0
+    for tid in tids:
+        try:
+            with open(f"/proc/self/task/{tid}/comm", encoding="utf-8", errors="replace") as f:
+                if f.read().strip() in GRPC_THREADS:
+                    count += 1
+        except OSError:
+            continue
+    return count
+
+
+def grpc_threads() -> int:
+    """How many of grpcio's threads run in this process right now."""
+    return _grpc_threads()
+
+
+def settle(baseline: int, timeout: float = 1.0) -> bool:
+    """Wait until no more of grpcio's threads run than ``baseline``; False on timeout."""
+    end = time.monotonic() + timeout
+    delay = 0.0005
+    while _grpc_threads() > baseline:
+        if time.monotonic() >= end:
+            return False
+        time.sleep(delay)
+        delay = min(delay * 2, 0.02)
+    return True
