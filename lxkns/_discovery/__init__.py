@@ -13,6 +13,7 @@ from . import (
     freeze,
     initial,
     leaders,
+    mounts,
     pidmap,
     processes,
     refs,
@@ -72,5 +73,7 @@ def discover(options: DiscoveryOptions = STANDARD, /, *, procfs_root: str = "/pr
         pidmap.add_pid_map(b)
     if options.with_affinity:
         affinity.add_affinity(b)
+    if options.with_mounts:
+        mounts.add_mounts(b)
     failures.add_failures(b)
     return freeze.freeze(b)

@@ -14,7 +14,7 @@ from typing import Any
 from lxkns._native import ffi, lib
 
 from ..errors import ParseError, ScanError
-from .parsers import StatFields
+from .parsers import MountInfo, StatFields, mount_from_statmount
 from .records import (
     BindMountRecord,
     FailureRecord,
@@ -34,7 +34,8 @@ Handle = Any  # a cdata `struct lxkns_scan *`
 _PROC = struct.Struct("=9q10Q10Q")
 _FD = struct.Struct("=4qQ")
 _SOCK = struct.Struct("=Q2qQq")
-_MNTNS = struct.Struct("=Q3q2Q")
+_MNTNS = struct.Struct("=Q3q2Qq")
+_MOUNT = struct.Struct("=Q4q7Q12Qq")
 _BIND = struct.Struct("=QqQ2Qq")
 _NS = struct.Struct("=2Q2q2Q5q")
 _FAIL = struct.Struct("=5q")
@@ -42,7 +43,8 @@ _STAT = struct.Struct("=8q2Q")
 
 for _layout, _ctype in (
     (_PROC, "struct lxkns_proc"), (_FD, "struct lxkns_fd"), (_SOCK, "struct lxkns_socket"),
-    (_MNTNS, "struct lxkns_mntns"), (_BIND, "struct lxkns_bindmount"), (_NS, "struct lxkns_ns"),
+    (_MNTNS, "struct lxkns_mntns"), (_MOUNT, "struct lxkns_mount"), (_BIND, "struct lxkns_bindmount"),
+    (_NS, "struct lxkns_ns"),
     (_FAIL, "struct lxkns_failure"), (_STAT, "struct lxkns_stat"),
 ):
     if _layout.size != ffi.sizeof(_ctype):  # pragma: no cover - a build that drifted from this file
@@ -111,6 +113,22 @@ def _proc(strings: bytes, r: tuple[Any, ...]) -> ProcRecord:
     )
 
 
+def _mount_tables(strings: bytes, handle: Handle) -> dict[int, list[MountInfo]]:
+    """The statmount() records of the scan, as mount tables by mount namespace."""
+    tables: dict[int, list[MountInfo]] = {}
+    has_subtype, has_source, has_opts = lib.LXKNS_HAS_SUBTYPE, lib.LXKNS_HAS_SOURCE, lib.LXKNS_HAS_OPTS
+    for r in _array(lib.lxkns_scan_mounts_list, handle, "struct lxkns_mount", _MOUNT):
+        has = r[24]
+        tables.setdefault(r[0], []).append(mount_from_statmount(
+            r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10],
+            _text(strings, r[12], r[13]), _text(strings, r[14], r[15]), _text(strings, r[16], r[17]),
+            _text(strings, r[18], r[19]) if has & has_subtype else None,
+            _text(strings, r[20], r[21]) if has & has_source else None,
+            _text(strings, r[22], r[23]) if has & has_opts else None,
+        ))
+    return tables
+
+
 def scan_records(handle: Handle, req: ScanRequest) -> ScanResult:
     """Copy every record array out of the scan (before scan_free)."""
     sp = ffi.new("char **")
@@ -124,8 +142,12 @@ def scan_records(handle: Handle, req: ScanRequest) -> ScanResult:
     socks = tuple(SocketRecord(*r)
                   for r in _array(lib.lxkns_scan_socks, handle, "struct lxkns_socket", _SOCK))
     keep = bool(req.flags & ScanFlags.KEEP_MOUNTINFO)
+    tables = _mount_tables(strings, handle) if req.flags & ScanFlags.LISTMOUNT else {}
+    listed = lib.LXKNS_VIA_LISTMOUNT
     mntns = tuple(
-        MntnsRecord(r[0], r[1], r[2], r[3], _text(strings, r[4], r[5]) if keep and not r[3] else None)
+        MntnsRecord(r[0], r[1], r[2], r[3],
+                    _text(strings, r[4], r[5]) if keep and not r[3] and r[6] != listed else None,
+                    tuple(tables.get(r[0], ())) if r[6] == listed else None)
         for r in _array(lib.lxkns_scan_mntnss, handle, "struct lxkns_mntns", _MNTNS)
     )
     binds = tuple(

@@ -2,6 +2,7 @@
 
 from .diagnostics import Diagnostic, DiagnosticKind
 from .discovery import Discovery
+from .mounts import MountNamespace, MountPath, MountPoint
 from .namespaces import HierarchicalNamespace, Namespace, UserNamespace
 from .options import FULL, STANDARD, DiscoveryOptions
 from .pidmap import NamespacedPID, PIDMap
@@ -19,7 +20,7 @@ from .types import (
 
 __all__ = [
     "ALL_TYPES", "FULL", "LEXICAL_ORDER", "STANDARD", "Diagnostic", "DiagnosticKind", "Discovery",
-    "DiscoveryOptions", "HierarchicalNamespace", "Namespace", "NamespaceID", "NamespaceRef",
-    "NamespaceType", "NamespacedPID", "PIDMap", "Process", "Source", "Task", "UserNamespace",
-    "parse_type_id", "ref_text",
+    "DiscoveryOptions", "HierarchicalNamespace", "MountNamespace", "MountPath", "MountPoint",
+    "Namespace", "NamespaceID", "NamespaceRef", "NamespaceType", "NamespacedPID", "PIDMap", "Process",
+    "Source", "Task", "UserNamespace", "parse_type_id", "ref_text",
 ]

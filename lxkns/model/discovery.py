@@ -10,6 +10,7 @@ import attrs
 
 from ..errors import UnknownNamespaceError, UnknownProcessError
 from .diagnostics import Diagnostic
+from .mounts import MountPath
 from .namespaces import HierarchicalNamespace, Namespace, UserNamespace
 from .options import DiscoveryOptions
 from .pidmap import PIDMap
@@ -28,7 +29,9 @@ class Discovery:
     namespaces of the kernel's own threads (the host's), where visible;
     ``user_roots`` and ``pid_roots`` are the namespaces of those types
     without a (visible) parent; ``socket_processes`` maps socket inodes to
-    the PIDs holding them; ``diagnostics`` says what could not be seen.
+    the PIDs holding them; ``mounts`` maps the ID of each mount namespace
+    whose mount table was read to its mount paths (``with_mounts``);
+    ``diagnostics`` says what could not be seen.
     """
 
     options: DiscoveryOptions
@@ -39,6 +42,7 @@ class Discovery:
     pid_roots: tuple[HierarchicalNamespace, ...] = ()
     pid_map: PIDMap | None = None
     socket_processes: Mapping[int, tuple[int, ...]] = MappingProxyType({})
+    mounts: Mapping[NamespaceID, Mapping[str, MountPath]] = MappingProxyType({})
     diagnostics: tuple[Diagnostic, ...] = ()
     online_cpus: tuple[tuple[int, int], ...] = ()
     nsfs_dev: int = 0

@@ -28,7 +28,11 @@ class DiscoveryOptions:
     including hidden ones), ``with_ownership`` (owning user namespaces and
     owner UIDs; it needs the user namespaces, so it adds USER to ``types``),
     ``with_user_names``, ``with_cmdline``, ``with_cgroups``, ``with_freezer``,
-    ``with_pid_map``, ``with_affinity``.
+    ``with_pid_map``, ``with_affinity``, ``with_mounts`` (the mount table of
+    every mount namespace; it needs the mount namespaces, so it adds MNT to
+    ``types``). ``listmount`` reads mount tables with listmount()/statmount()
+    where the kernel and privileges allow (the compiled scanner only), False
+    reads /proc/.../mountinfo always; both give the same model.
 
     ``types`` limits which namespace types are discovered: a mask
     (``lxkns.NET | lxkns.PID``), names (``"net,pid"``) or an iterable of
@@ -51,6 +55,8 @@ class DiscoveryOptions:
     with_freezer: bool = True
     with_pid_map: bool = False
     with_affinity: bool = False
+    with_mounts: bool = False
+    listmount: bool = True
     native: bool | None = None
     workers: int = attrs.field(default=2, validator=attrs.validators.and_(
         attrs.validators.instance_of(int), attrs.validators.ge(1), attrs.validators.le(16)))
@@ -61,15 +67,19 @@ class DiscoveryOptions:
 
     @property
     def effective_types(self) -> NamespaceType:
-        """``types``, plus USER when ownership is asked for (and any type at all is)."""
-        if self.with_ownership and int(self.types):
-            return self.types | NamespaceType.USER
-        return self.types
+        """``types``, plus USER when ownership is asked for (and any type at all is),
+        plus MNT when mounts are."""
+        types = self.types
+        if self.with_ownership and int(types):
+            types |= NamespaceType.USER
+        if self.with_mounts:
+            types |= NamespaceType.MNT
+        return types
 
 
 #: Every namespace source and relation, the process table with cgroups and
 #: freezer state; no PID map, mounts or affinity. The default.
 STANDARD = DiscoveryOptions()
 
-#: STANDARD plus the PID map and CPU affinity.
-FULL = DiscoveryOptions(with_pid_map=True, with_affinity=True)
+#: STANDARD plus the PID map, CPU affinity and the mount tables.
+FULL = DiscoveryOptions(with_pid_map=True, with_affinity=True, with_mounts=True)
