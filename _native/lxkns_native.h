@@ -246,3 +246,7 @@ uint64_t lxkns_scan_self_pidns(struct lxkns_scan *scan);
 int lxkns_parse_stat(const char *buf, size_t len, struct lxkns_stat *out);
 int lxkns_parse_nslink(const char *buf, size_t len, int64_t *link, uint64_t *ino);
 size_t lxkns_unescape_octal(char *buf, size_t len);
+
+/* A forked child inside user namespace userns_fd (-1: none) and then mount namespace
+ * mntns_fd, kept until *hold_fd is closed; 0 or -errno (*step: 1 user, 2 mount). */
+int lxkns_sandbox_start(int userns_fd, int mntns_fd, int64_t *pid, int *hold_fd, int *step);

@@ -12,8 +12,13 @@ from ._discovery import discover
 from ._lowlevel import native_available
 from .errors import (
     LxknsError,
+    NamespaceError,
+    NamespaceOpenError,
+    NamespaceTypeError,
     ParseError,
+    RestoreNamespaceError,
     ScanError,
+    SwitchNamespaceError,
     UnknownNamespaceError,
     UnknownProcessError,
 )
@@ -26,6 +31,9 @@ from .model import (
     Discovery,
     DiscoveryOptions,
     HierarchicalNamespace,
+    MountNamespace,
+    MountPath,
+    MountPoint,
     Namespace,
     NamespacedPID,
     NamespaceID,
@@ -38,6 +46,8 @@ from .model import (
     UserNamespace,
     ref_text,
 )
+from .mountineer import Mountineer
+from .switching import NamespaceThread, open_namespace, run_in, run_in_process
 
 __version__ = "0.1.0"
 
@@ -53,8 +63,10 @@ TIME = NamespaceType.TIME
 __all__ = [
     "ALL_TYPES", "CGROUP", "FULL", "IPC", "MNT", "NET", "PID", "STANDARD", "TIME", "USER", "UTS",
     "Diagnostic", "DiagnosticKind", "Discovery", "DiscoveryOptions", "HierarchicalNamespace",
-    "LxknsError", "Namespace", "NamespaceID", "NamespaceRef", "NamespaceType", "NamespacedPID",
-    "PIDMap", "ParseError", "Process", "ScanError", "Source", "Task", "UnknownNamespaceError",
-    "UnknownProcessError", "UserNamespace", "__version__", "discover", "native_available",
-    "ref_text",
+    "LxknsError", "MountNamespace", "MountPath", "MountPoint", "Mountineer", "Namespace",
+    "NamespaceError", "NamespaceID", "NamespaceOpenError", "NamespaceRef", "NamespaceThread",
+    "NamespaceType", "NamespaceTypeError", "NamespacedPID", "PIDMap", "ParseError", "Process",
+    "RestoreNamespaceError", "ScanError", "Source", "SwitchNamespaceError", "Task",
+    "UnknownNamespaceError", "UnknownProcessError", "UserNamespace", "__version__", "discover",
+    "native_available", "open_namespace", "ref_text", "run_in", "run_in_process",
 ]

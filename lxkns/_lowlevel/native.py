@@ -203,6 +203,22 @@ def unescape_octal(data: bytes) -> bytes:
     return bytes(ffi.buffer(buf, n))
 
 
+def sandbox_start(userns_fd: int, mntns_fd: int) -> tuple[int, int]:
+    """lxkns_sandbox_start: a forked child in a user (-1: none) and a mount namespace.
+
+    Returns (PID, hold fd): the child stays until the hold fd is closed. OSError
+    if it could not enter; its ``filename`` says which namespace ("user"/"mnt").
+    """
+    pid = ffi.new("int64_t *")
+    hold = ffi.new("int *")
+    step = ffi.new("int *")
+    r = lib.lxkns_sandbox_start(userns_fd, mntns_fd, pid, hold, step)
+    if r < 0:
+        which = {1: "user", 2: "mnt"}.get(step[0])
+        raise OSError(-r, os.strerror(-r), which)
+    return int(pid[0]), int(hold[0])
+
+
 def constants() -> dict[str, int]:
     """The kernel constants the module was compiled with."""
     names = ("CLONE_NEWNS", "CLONE_NEWCGROUP", "CLONE_NEWUTS", "CLONE_NEWIPC", "CLONE_NEWUSER",
