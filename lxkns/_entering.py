@@ -156,6 +156,8 @@ class ParkedThread:
         self._error: BaseException | None = None
         self._restore_error: RestoreNamespaceError | None = None
         self.tid = 0
+        #: after the thread ended: whether it returned to its original namespaces
+        self.restored: bool | None = None
         self._thread = threading.Thread(target=self._main, name=name, daemon=True)
 
     # ---------------------------------------------------------------- caller side
@@ -254,14 +256,16 @@ class ParkedThread:
                 self._cond.notify_all()
 
     def _leave(self, originals: list[tuple[int, NamespaceType]]) -> None:
-        for fd, t in reversed(originals):
+        for (fd, t), (_, _, what) in zip(reversed(originals), reversed(self._fds), strict=True):
             try:
                 syscalls.setns(fd, int(t))
             except OSError as exc:
+                self.restored = False
                 self._restore_error = RestoreNamespaceError(
-                    exc.errno or errno.EPERM, "cannot return to the original namespace",
-                    f"{t.type_name} (thread {self.tid})")
+                    exc.errno or errno.EPERM,
+                    f"thread {self.tid} cannot return to its original {t.type_name} namespace from", what)
                 return  # the thread ends here and is never used again
+        self.restored = True
 
 
 __all__ = ["HELPER_THREAD_NAME", "ParkedThread", "Target", "check", "label", "open_in_root",

@@ -83,6 +83,8 @@ class NamespaceThread:
     def __init__(self, *targets: Target) -> None:
         self._targets = targets
         self._thread: ParkedThread | None = None
+        #: after the block: True if the thread returned to its original namespaces, False if not
+        self.restored: bool | None = None
 
     def __enter__(self) -> NamespaceThread:
         opened = _open_all(self._targets)
@@ -118,7 +120,10 @@ class NamespaceThread:
                  tb: TracebackType | None) -> None:
         thread, self._thread = self._thread, None
         if thread is not None:
-            thread.stop()  # RestoreNamespaceError if it could not return
+            try:
+                thread.stop()  # RestoreNamespaceError if it could not return
+            finally:
+                self.restored = thread.restored
 
 
 def run_in(fn: Callable[[], T], /, *targets: Target) -> T:

@@ -63,7 +63,7 @@ def _order(m: MountPoint) -> tuple[int, int]:
     return (m.mntns_id.ino, m.mount_id)
 
 
-def _freeze_table(ns: MountNamespace, table: list[MountInfo], via: str) -> dict[str, MountPath]:
+def _freeze_table(ns: MountNamespace, table: list[MountInfo], via: str) -> Mapping[str, MountPath]:
     hidden = hidden_mounts([(m.mount_id, m.parent_id, m.mount_point) for m in table])
     points = [
         MountPoint(mntns_id=ns.id, mount_id=m.mount_id, parent_id=m.parent_id, major=m.major,
@@ -97,8 +97,9 @@ def _freeze_table(ns: MountNamespace, table: list[MountInfo], via: str) -> dict[
             sub.setdefault(parent_path, []).append(mp)
     for path, children_paths in sub.items():
         set_links(paths[path], children=tuple(children_paths))
-    set_links(ns, mounts=MappingProxyType(paths), mount_points=tuple(points), mount_table_via=via)
-    return paths
+    frozen = MappingProxyType(paths)
+    set_links(ns, mounts=frozen, mount_points=tuple(points), mount_table_via=via)
+    return frozen
 
 
 def _link_propagation(namespaces: list[MountNamespace]) -> None:
@@ -138,7 +139,7 @@ def freeze_mounts(b: Builder, namespaces: Mapping[tuple[int, int], Namespace]
         if not isinstance(ns, MountNamespace):
             continue
         table, via = b.mount_tables[ino]
-        out[ns.id] = MappingProxyType(_freeze_table(ns, table, via))
+        out[ns.id] = _freeze_table(ns, table, via)
         frozen.append(ns)
     _link_propagation(frozen)
     return MappingProxyType(out)
