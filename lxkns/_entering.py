@@ -172,7 +172,7 @@ class ParkedThread:
             raise self._error
 
     def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Run fn(*args, **kwargs) on the thread; its result, or its exception re-raised."""
+        """Run ``fn(*args, **kwargs)`` on the thread; its result, or its exception re-raised."""
         with self._cond:
             if self._stop or not self._thread.is_alive():
                 raise RuntimeError("the namespace thread has ended")

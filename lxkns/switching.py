@@ -110,7 +110,7 @@ class NamespaceThread:
         return self._thread.tid
 
     def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-        """Call fn(*args, **kwargs) inside the namespaces; its result, or its exception."""
+        """Call ``fn(*args, **kwargs)`` inside the namespaces; its result, or its exception."""
         if self._thread is None:
             raise RuntimeError("the namespace thread is not running")
         result: T = self._thread.call(fn, *args, **kwargs)
