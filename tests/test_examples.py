@@ -22,7 +22,7 @@ def run(name: str) -> str:
 
 
 def test_every_example_is_tested() -> None:
-    tested = {"user_tree.py", "hiding_places.py", "pid_translate.py"}
+    tested = {"user_tree.py", "hiding_places.py", "pid_translate.py", "overmounts.py"}
     assert {p.name for p in EXAMPLES.glob("*.py")} == tested
 
 
@@ -53,3 +53,19 @@ def test_pid_translate_shows_nested_pids() -> None:
         out = run("pid_translate.py")
     assert f"{sc['grandchild']}/{sc['grandchild_in_ns1']}/1" in out
     assert f"{sc['child']}/1 " in out
+
+
+@pytest.mark.privileged
+def test_overmounts_shows_what_covers_hidden_mounts(tmp_base: str) -> None:
+    with nsbuild.run(nsbuild.MOUNTS.replace("BASE", repr(tmp_base))) as sc:
+        out = run("overmounts.py")
+    base, ids = sc["base"], sc["ids"]
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"mnt:[{sc['mnt']}] "))
+    section = lines[start + 1 :]
+    section = section[: next((i for i, line in enumerate(section) if not line.startswith(" ")),
+                             len(section))]
+    by_id = {int(line.split()[0]): line for line in section}
+    assert set(by_id) == {ids["lower"], ids["deep"]}
+    assert f"under tmpfs 'lxkns-upper' (mount {ids['upper']})" in by_id[ids["lower"]]
+    assert f"below '{base}/b'" in by_id[ids["deep"]]

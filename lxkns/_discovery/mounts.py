@@ -23,6 +23,7 @@ from .builder import Builder
 from .visibility import ancestors, hidden_mounts
 
 STAGE = "mounts"
+_NO_TAGS: Mapping[str, str] = MappingProxyType({})
 
 
 def _table(b: Builder, rec: MntnsRecord) -> tuple[list[MountInfo], str] | None:
@@ -65,38 +66,45 @@ def _order(m: MountPoint) -> tuple[int, int]:
 
 def _freeze_table(ns: MountNamespace, table: list[MountInfo], via: str) -> Mapping[str, MountPath]:
     hidden = hidden_mounts([(m.mount_id, m.parent_id, m.mount_point) for m in table])
+    nsid = ns.id
     points = [
-        MountPoint(mntns_id=ns.id, mount_id=m.mount_id, parent_id=m.parent_id, major=m.major,
+        MountPoint(mntns_id=nsid, mount_id=m.mount_id, parent_id=m.parent_id, major=m.major,
                    minor=m.minor, root=m.root, mount_point=m.mount_point,
-                   mount_options=m.mount_options, tags=MappingProxyType(dict(m.tags)),
+                   mount_options=m.mount_options,
+                   tags=MappingProxyType(dict(m.tags)) if m.tags else _NO_TAGS,
                    fstype=m.fstype, source=m.source, super_options=m.super_options,
                    hidden=h, mntns=ns)
         for m, h in zip(table, hidden, strict=True)
     ]
     by_id = {p.mount_id: p for p in points}
+    parents: list[MountPoint | None] = []
     kids: dict[int, list[MountPoint]] = {}
-    for p in points:
-        parent = by_id.get(p.parent_id)
-        if parent is not None and parent is not p:
-            kids.setdefault(parent.mount_id, []).append(p)
-            set_links(p, parent=parent)
-    for mid, children in kids.items():
-        set_links(by_id[mid], children=tuple(children))
     on_path: dict[str, list[MountPoint]] = {}
     for p in points:
+        parent = by_id.get(p.parent_id)
+        if parent is p:
+            parent = None
+        parents.append(parent)
+        if parent is not None:
+            kids.setdefault(parent.mount_id, []).append(p)
         on_path.setdefault(p.mount_point, []).append(p)
-    paths = {path: MountPath(mntns_id=ns.id, path=path, mounts=tuple(ms), mntns=ns)
+    paths = {path: MountPath(mntns_id=nsid, path=path, mounts=tuple(ms), mntns=ns)
              for path, ms in sorted(on_path.items())}
+    for p, parent in zip(points, parents, strict=True):
+        children = kids.get(p.mount_id)
+        set_links(p, parent=parent, children=tuple(children) if children else (),
+                  path=paths[p.mount_point])
     sub: dict[str, list[MountPath]] = {}
-    for path, mp in paths.items():
-        for m in mp.mounts:
-            set_links(m, path=mp)
+    up: dict[str, MountPath] = {}
+    for path in paths:
         parent_path = next((a for a in ancestors(path) if a in paths), None)
         if parent_path is not None:
-            set_links(mp, parent=paths[parent_path])
-            sub.setdefault(parent_path, []).append(mp)
-    for path, children_paths in sub.items():
-        set_links(paths[path], children=tuple(children_paths))
+            up[path] = paths[parent_path]
+            sub.setdefault(parent_path, []).append(paths[path])
+    for path, mp in paths.items():
+        children_paths = sub.get(path)
+        if children_paths is not None or path in up:
+            set_links(mp, parent=up.get(path), children=tuple(children_paths) if children_paths else ())
     frozen = MappingProxyType(paths)
     set_links(ns, mounts=frozen, mount_points=tuple(points), mount_table_via=via)
     return frozen

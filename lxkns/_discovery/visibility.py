@@ -34,14 +34,23 @@ def ancestors(path: str) -> list[str]:
     return out
 
 
+def _below_any(path: str, dirs: dict[str, int]) -> bool:
+    """Is ``path`` below one of ``dirs``?"""
+    while len(path) > 1:
+        cut = path.rfind("/")
+        path = path[:cut] if cut > 0 else "/"
+        if path in dirs:
+            return True
+    return False
+
+
 def _reachable_siblings(group: list[int], paths: Sequence[str]) -> list[int]:
     """The members of a sibling group (indices, in mount order) not covered by another:
     by a sibling on a directory above them, or a later one on the same directory."""
     if len(group) == 1:
         return group
     last = {paths[i]: i for i in group}
-    return [i for i in group
-            if last[paths[i]] == i and not any(a in last for a in ancestors(paths[i]))]
+    return [i for i in group if last[paths[i]] == i and not _below_any(paths[i], last)]
 
 
 def hidden_mounts(table: Sequence[tuple[int, int, str]]) -> list[bool]:

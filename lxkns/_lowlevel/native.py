@@ -14,7 +14,7 @@ from typing import Any
 from lxkns._native import ffi, lib
 
 from ..errors import ParseError, ScanError
-from .parsers import MountInfo, StatFields, mount_from_statmount
+from .parsers import MountInfo, StatFields, mount_options_of, super_options_of, tags_of
 from .records import (
     BindMountRecord,
     FailureRecord,
@@ -119,12 +119,21 @@ def _mount_tables(strings: bytes, handle: Handle) -> dict[int, list[MountInfo]]:
     has_subtype, has_source, has_opts = lib.LXKNS_HAS_SUBTYPE, lib.LXKNS_HAS_SOURCE, lib.LXKNS_HAS_OPTS
     for r in _array(lib.lxkns_scan_mounts_list, handle, "struct lxkns_mount", _MOUNT):
         has = r[24]
-        tables.setdefault(r[0], []).append(mount_from_statmount(
-            r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10],
-            _text(strings, r[12], r[13]), _text(strings, r[14], r[15]), _text(strings, r[16], r[17]),
-            _text(strings, r[18], r[19]) if has & has_subtype else None,
-            _text(strings, r[20], r[21]) if has & has_source else None,
-            _text(strings, r[22], r[23]) if has & has_opts else None,
+        fstype = strings[r[16] : r[16] + r[17]].decode("utf-8", "surrogateescape")
+        if has & has_subtype and r[19]:
+            fstype += "." + strings[r[18] : r[18] + r[19]].decode("utf-8", "surrogateescape")
+        opts = strings[r[22] : r[22] + r[23]].decode("utf-8", "surrogateescape") if has & has_opts else None
+        table = tables.get(r[0])
+        if table is None:
+            table = tables[r[0]] = []
+        table.append(MountInfo(
+            r[1], r[2], r[3], r[4],
+            strings[r[12] : r[12] + r[13]].decode("utf-8", "surrogateescape"),
+            strings[r[14] : r[14] + r[15]].decode("utf-8", "surrogateescape"),
+            mount_options_of(r[5]), tags_of(r[6], r[7], r[8], r[9]), fstype,
+            strings[r[20] : r[20] + r[21]].decode("utf-8", "surrogateescape") if has & has_source
+            else "none",
+            super_options_of(r[10], opts),
         ))
     return tables
 

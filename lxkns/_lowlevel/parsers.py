@@ -8,6 +8,7 @@ hypothesis.
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 from ..errors import ParseError
@@ -293,7 +294,11 @@ def _field(raw: str) -> str:
 
 def _options(raw: str) -> tuple[str, ...]:
     """A comma list whose items may hold escaped commas (``\\054``): split, then decode."""
-    return tuple(_field(opt) for opt in raw.split(",")) if raw else ()
+    if not raw:
+        return ()
+    if "\\" not in raw:
+        return tuple(raw.split(","))
+    return tuple(_field(opt) for opt in raw.split(","))
 
 
 def parse_mountinfo_line(line: str) -> MountInfo:
@@ -311,30 +316,35 @@ def parse_mountinfo_line(line: str) -> MountInfo:
         raise ParseError("mountinfo line", line, "no '-' separator after the optional fields") from None
     if len(fields) - sep - 1 < 3:
         raise ParseError("mountinfo line", line, "expected fstype, source and super options")
-    ids, devno = fields[0:2], fields[2]
-    if not all(i.isdecimal() and i.isascii() for i in ids):
+    mid, pid, devno = fields[0], fields[1], fields[2]
+    if not (mid.isdecimal() and pid.isdecimal() and mid.isascii() and pid.isascii()):
         raise ParseError("mountinfo line", line, "mount IDs must be decimal")
     major, colon, minor = devno.partition(":")
     if not colon or not (major.isdecimal() and minor.isdecimal() and major.isascii() and minor.isascii()):
         raise ParseError("mountinfo line", line, "expected major:minor")
-    root, mount_point = _field(fields[3]), _field(fields[4])
+    escaped = "\\" in line
+    root, mount_point = (_field(fields[3]), _field(fields[4])) if escaped else (fields[3], fields[4])
     if not root:
         raise ParseError("mountinfo line", line, "empty root")
     if not mount_point.startswith("/"):
         raise ParseError("mountinfo line", line, "mount point must be an absolute path")
-    tags = []
-    for tag in fields[6:sep]:
-        if not tag:
-            raise ParseError("mountinfo line", line, "empty optional field")
-        name, _, value = tag.partition(":")
-        tags.append((name, value))
+    tags: tuple[tuple[str, str], ...] = ()
+    if sep > 6:
+        found = []
+        for tag in fields[6:sep]:
+            if not tag:
+                raise ParseError("mountinfo line", line, "empty optional field")
+            name, _, value = tag.partition(":")
+            found.append((name, value))
+        tags = tuple(found)
     fstype, source = fields[sep + 1], fields[sep + 2]
     if not fstype:
         raise ParseError("mountinfo line", line, "empty filesystem type")
-    return MountInfo(
-        int(ids[0]), int(ids[1]), int(major), int(minor), root, mount_point, _options(fields[5]),
-        tuple(tags), _field(fstype), _field(source), _options(" ".join(fields[sep + 3 :])),
-    )
+    supers = fields[sep + 3] if len(fields) == sep + 4 else " ".join(fields[sep + 3 :])
+    if escaped:
+        fstype, source = _field(fstype), _field(source)
+    return MountInfo(int(mid), int(pid), int(major), int(minor), root, mount_point,
+                     _options(fields[5]), tags, fstype, source, _options(supers))
 
 
 def parse_mountinfo(text: str) -> tuple[list[MountInfo], list[ParseError]]:
@@ -374,6 +384,7 @@ SB_DIRSYNC = 1 << 7
 SB_LAZYTIME = 1 << 25
 
 
+@functools.lru_cache(maxsize=1024)
 def mount_options_of(attr: int) -> tuple[str, ...]:
     """statmount()'s mnt_attr as the mount options mountinfo writes, in the kernel's order."""
     opts = ["ro" if attr & MOUNT_ATTR_RDONLY else "rw"]
@@ -393,6 +404,7 @@ def mount_options_of(attr: int) -> tuple[str, ...]:
     return tuple(opts)
 
 
+@functools.lru_cache(maxsize=4096)
 def super_options_of(sb_flags: int, fs_options: str | None) -> tuple[str, ...]:
     """statmount()'s sb_flags and mnt_opts (escaped) as mountinfo's super options."""
     opts = ["ro" if sb_flags & SB_RDONLY else "rw"]
@@ -402,6 +414,7 @@ def super_options_of(sb_flags: int, fs_options: str | None) -> tuple[str, ...]:
     return (*opts, *_options(fs_options or ""))
 
 
+@functools.lru_cache(maxsize=4096)
 def tags_of(propagation: int, peer_group: int, master: int,
             propagate_from: int) -> tuple[tuple[str, str], ...]:
     """statmount()'s propagation fields as mountinfo's optional tags, in the kernel's order."""
