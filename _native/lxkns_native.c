@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <linux/nsfs.h>
 #include <linux/openat2.h>
@@ -47,6 +48,62 @@
 #define SYS_openat2 __NR_openat2
 #endif
 
+/*
+ * listmount()/statmount() (kernel 6.8+). Older kernel headers (Debian 12 ships
+ * 6.1) lack them, so the UAPI values are spelled out here. The structs get names
+ * of our own: their layout is the kernel's, fixed by its ABI.
+ */
+#ifndef SYS_statmount
+#define SYS_statmount 457 /* the same in the generic table and on x86-64 */
+#endif
+#ifndef SYS_listmount
+#define SYS_listmount 458
+#endif
+#define LXKNS_STATMOUNT_SB_BASIC 0x00000001U
+#define LXKNS_STATMOUNT_MNT_BASIC 0x00000002U
+#define LXKNS_STATMOUNT_PROPAGATE_FROM 0x00000004U
+#define LXKNS_STATMOUNT_MNT_ROOT 0x00000008U
+#define LXKNS_STATMOUNT_MNT_POINT 0x00000010U
+#define LXKNS_STATMOUNT_FS_TYPE 0x00000020U
+#define LXKNS_STATMOUNT_MNT_OPTS 0x00000080U
+#define LXKNS_STATMOUNT_FS_SUBTYPE 0x00000100U
+#define LXKNS_STATMOUNT_SB_SOURCE 0x00000200U
+#define LXKNS_STATMOUNT_SUPPORTED_MASK 0x00001000U
+#define LXKNS_LSMT_ROOT 0xffffffffffffffffULL
+#define LXKNS_MNT_ID_REQ_SIZE_VER0 24
+
+/* what a mount record needs; MNT_OPTS, FS_SUBTYPE and SB_SOURCE are only set when not empty */
+#define LXKNS_STATMOUNT_WANT                                                                     \
+    (LXKNS_STATMOUNT_SB_BASIC | LXKNS_STATMOUNT_MNT_BASIC | LXKNS_STATMOUNT_PROPAGATE_FROM |     \
+     LXKNS_STATMOUNT_MNT_ROOT | LXKNS_STATMOUNT_MNT_POINT | LXKNS_STATMOUNT_FS_TYPE |            \
+     LXKNS_STATMOUNT_MNT_OPTS | LXKNS_STATMOUNT_FS_SUBTYPE | LXKNS_STATMOUNT_SB_SOURCE)
+
+struct lxkns_mnt_id_req {
+    uint32_t size;
+    uint32_t mnt_ns_fd; /* "spare" before 6.18; 0 = not used */
+    uint64_t mnt_id;
+    uint64_t param;
+};
+
+struct lxkns_statmount_buf {
+    uint32_t size, mnt_opts;
+    uint64_t mask;
+    uint32_t sb_dev_major, sb_dev_minor;
+    uint64_t sb_magic;
+    uint32_t sb_flags, fs_type;
+    uint64_t mnt_id, mnt_parent_id;
+    uint32_t mnt_id_old, mnt_parent_id_old;
+    uint64_t mnt_attr, mnt_propagation, mnt_peer_group, mnt_master, propagate_from;
+    uint32_t mnt_root, mnt_point;
+    uint64_t mnt_ns_id;
+    uint32_t fs_subtype, sb_source, opt_num, opt_array, opt_sec_num, opt_sec_array;
+    uint64_t supported_mask;
+    uint32_t mnt_uidmap_num, mnt_uidmap, mnt_gidmap_num, mnt_gidmap;
+    uint64_t spare2[43];
+    char str[]; /* the strings, at offset 512 in every kernel version so far */
+};
+_Static_assert(sizeof(struct lxkns_statmount_buf) == 512, "struct statmount is 512 bytes");
+
 /* scan flags */
 #define LXKNS_SCAN_PROCS 0x01
 #define LXKNS_SCAN_TASKS 0x02
@@ -58,6 +115,7 @@
 #define LXKNS_SCAN_NSPID 0x80
 #define LXKNS_SCAN_KEEP_MOUNTINFO 0x100
 #define LXKNS_SCAN_AFFINITY 0x200
+#define LXKNS_SCAN_LISTMOUNT 0x400
 
 /* link indices: the 8 types in lexical order, then the *_for_children links */
 #define LXKNS_LINK_CGROUP 0
@@ -102,6 +160,11 @@
 #define LXKNS_NO_NS_IOCTLS 0x04
 #define LXKNS_NO_OWNER_UID 0x08
 #define LXKNS_NO_SIOCGSKNS 0x10
+#define LXKNS_NO_LISTMOUNT 0x20
+
+/* how a mount table was read (lxkns_mntns.method) */
+#define LXKNS_VIA_MOUNTINFO 0
+#define LXKNS_VIA_LISTMOUNT 1
 
 /* ------------------------------------------------------------ records */
 /* The same fields as in lxkns_native.h; cffi verifies the layouts. */
@@ -127,7 +190,19 @@ struct lxkns_mntns {
     uint64_t ino;
     int64_t pid, tid, err;
     uint64_t text_off, text_len;
+    int64_t method;
 };
+struct lxkns_mount {
+    uint64_t mntns;
+    int64_t mount_id, parent_id, major, minor;
+    uint64_t attr, propagation, peer_group, master, propagate_from, sb_flags, unique_id;
+    uint64_t root_off, root_len, point_off, point_len, fstype_off, fstype_len;
+    uint64_t subtype_off, subtype_len, source_off, source_len, opts_off, opts_len;
+    int64_t has;  /* LXKNS_HAS_* bits: which optional strings are present */
+};
+#define LXKNS_HAS_SUBTYPE 0x1
+#define LXKNS_HAS_SOURCE 0x2
+#define LXKNS_HAS_OPTS 0x4
 struct lxkns_bindmount {
     uint64_t mntns;
     int64_t link;
@@ -466,7 +541,7 @@ struct lxkns_scan {
     uint64_t self_pidns;
     uint64_t features; /* LXKNS_NO_* bits, updated atomically */
     struct nstab tab;
-    struct vec procs, tasks, fds, socks, mntnss, binds, nss, fails;
+    struct vec procs, tasks, fds, socks, mntnss, binds, nss, fails, mounts;
     struct arena str;
     pthread_mutex_t fail_mu;
     /* walk */
@@ -1066,6 +1141,11 @@ struct mountctx {
     struct lxkns_scan *s;
     struct arena buf; /* mountinfo text being parsed */
     int unshared;     /* this thread has its own fs attributes */
+    uint64_t inside;  /* the mount namespace this thread is in now */
+    uint64_t *ids;    /* listmount() results */
+    size_t nids;
+    struct lxkns_statmount_buf *sm; /* statmount() buffer */
+    size_t smcap;
     int rc;
 };
 
@@ -1083,15 +1163,79 @@ static int open_in_root(struct lxkns_scan *s, int rootfd, const char *path) {
 }
 
 /*
- * Parse a mountinfo text; for each nsfs mount record a bind mount and query
- * namespaces not seen before. rootfd < 0 means "we are inside that mount
- * namespace": open the paths directly.
+ * An nsfs mount of namespace (t, ino) at `path` (decoded) inside mount namespace
+ * `mntns`: record it, and open and query the namespace if it was not seen before.
+ * *rootfd == -2 means "this thread is inside that mount namespace": open the path
+ * directly; otherwise it is opened below /proc/PID[/task/TID]/root (opened on first use).
  */
+static void bind_seen(struct mountctx *m, uint64_t mntns, int64_t t, uint64_t ino, const char *p,
+                      size_t plen, int *rootfd, int64_t pid, int64_t tid) {
+    struct lxkns_scan *s = m->s;
+    if (!(s->link_mask & (1u << t))) return;
+    struct lxkns_bindmount *b = vec_push(&s->binds);
+    if (!b) {
+        m->rc = -ENOMEM;
+        return;
+    }
+    b->mntns = mntns;
+    b->link = t;
+    b->ino = ino;
+    b->err = -1; /* not opened: the namespace was known already */
+    if (arena_add(&s->str, p, plen, &b->path_off)) {
+        m->rc = -ENOMEM;
+        return;
+    }
+    b->path_len = plen;
+    int isnew;
+    struct nsent *e = tab_claim(&s->tab, ino, t, LXKNS_ORIGIN_BINDMOUNT, &isnew);
+    /* a mount namespace seen only through a thread may be gone when its turn comes:
+     * keep this way in as well */
+    int spare = e && !isnew && t == LXKNS_LINK_MNT && e->held_fd < 0 && !e->mnt_done &&
+                (e->ctx_tid || !e->ctx_pid);
+    if (!e || !(isnew || spare)) return;
+    char path[PATH_MAX];
+    size_t n = plen < sizeof path - 1 ? plen : sizeof path - 1;
+    memcpy(path, s->str.p + b->path_off, n);
+    path[n] = 0;
+    int fd;
+    if (*rootfd == -2) { /* inside the namespace */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    } else {
+        if (*rootfd < 0) {
+            char rp[64];
+            if (tid)
+                snprintf(rp, sizeof rp, "%lld/task/%lld/root", (long long)pid, (long long)tid);
+            else
+                snprintf(rp, sizeof rp, "%lld/root", (long long)pid);
+            *rootfd = openat(s->procfd, rp, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        }
+        fd = *rootfd >= 0 ? open_in_root(s, *rootfd, path) : -1;
+    }
+    struct stat st;
+    if (fd < 0) {
+        b->err = errno;
+        if (isnew) e->r.open_err = errno;
+    } else if (spare) {
+        b->err = fstat(fd, &st) == 0 && (uint64_t)st.st_ino == ino ? 0 : ESTALE;
+        if (!b->err)
+            e->held_fd = fd;
+        else
+            close(fd);
+    } else {
+        ns_meta(s, e, fd);
+        b->err = e->r.open_err;
+        if (t == LXKNS_LINK_MNT && !b->err)
+            e->held_fd = fd; /* entered later, if no process shows its view */
+        else
+            close(fd);
+    }
+}
+
+/* Parse a mountinfo text for its nsfs mounts (see bind_seen). */
 static void parse_mountinfo(struct mountctx *m, uint64_t mntns, char *text, size_t len,
                             int *rootfd, int64_t pid, int64_t tid) {
-    struct lxkns_scan *s = m->s;
     char *line = text, *end = text + len;
-    while (line < end) {
+    while (line < end && !m->rc) {
         char *nl = memchr(line, '\n', (size_t)(end - line));
         if (!nl) nl = end;
         /* fields: 0 id, 1 parent, 2 maj:min, 3 root, 4 mount point, ... "-" fstype ... */
@@ -1113,66 +1257,9 @@ static void parse_mountinfo(struct mountctx *m, uint64_t mntns, char *text, size
         if (sep && ((size_t)(nl - sep) < 8 || memcmp(sep + 3, "nsfs ", 5))) sep = NULL;
         int64_t t;
         uint64_t ino;
-        if (sep && !lxkns_parse_nslink(f[3], fl[3], &t, &ino) && (s->link_mask & (1u << t))) {
-            struct lxkns_bindmount *b = vec_push(&s->binds);
-            if (!b) {
-                m->rc = -ENOMEM;
-                return;
-            }
+        if (sep && !lxkns_parse_nslink(f[3], fl[3], &t, &ino)) {
             size_t plen = lxkns_unescape_octal(f[4], fl[4]);
-            b->mntns = mntns;
-            b->link = t;
-            b->ino = ino;
-            b->err = -1; /* not opened: the namespace was known already */
-            if (arena_add(&s->str, f[4], plen, &b->path_off)) {
-                m->rc = -ENOMEM;
-                return;
-            }
-            b->path_len = plen;
-            int isnew;
-            struct nsent *e = tab_claim(&s->tab, ino, t, LXKNS_ORIGIN_BINDMOUNT, &isnew);
-            /* a mount namespace seen only through a thread may be gone when its turn comes:
-             * keep this way in as well */
-            int spare = e && !isnew && t == LXKNS_LINK_MNT && e->held_fd < 0 && !e->mnt_done &&
-                        (e->ctx_tid || !e->ctx_pid);
-            if (e && (isnew || spare)) {
-                char path[PATH_MAX];
-                size_t n = plen < sizeof path - 1 ? plen : sizeof path - 1;
-                memcpy(path, s->str.p + b->path_off, n);
-                path[n] = 0;
-                int fd;
-                if (*rootfd == -2) { /* inside the namespace */
-                    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-                } else {
-                    if (*rootfd < 0) {
-                        char rp[64];
-                        if (tid)
-                            snprintf(rp, sizeof rp, "%lld/task/%lld/root", (long long)pid, (long long)tid);
-                        else
-                            snprintf(rp, sizeof rp, "%lld/root", (long long)pid);
-                        *rootfd = openat(s->procfd, rp, O_PATH | O_DIRECTORY | O_CLOEXEC);
-                    }
-                    fd = *rootfd >= 0 ? open_in_root(s, *rootfd, path) : -1;
-                }
-                struct stat st;
-                if (fd < 0) {
-                    b->err = errno;
-                    if (isnew) e->r.open_err = errno;
-                } else if (spare) {
-                    b->err = fstat(fd, &st) == 0 && (uint64_t)st.st_ino == ino ? 0 : ESTALE;
-                    if (!b->err)
-                        e->held_fd = fd;
-                    else
-                        close(fd);
-                } else {
-                    ns_meta(s, e, fd);
-                    b->err = e->r.open_err;
-                    if (t == LXKNS_LINK_MNT && !b->err)
-                        e->held_fd = fd; /* entered later, if no process shows its view */
-                    else
-                        close(fd);
-                }
-            }
+            bind_seen(m, mntns, t, ino, f[4], plen, rootfd, pid, tid);
         }
         line = nl + 1;
     }
@@ -1185,6 +1272,196 @@ static int read_text(struct arena *a, int dirfd, const char *name) {
     return n < 0 ? (int)n : 0;
 }
 
+/* Enter a mount namespace in this (mount helper) thread; 0 or an errno. */
+static int enter_mntns(struct mountctx *m, int fd, uint64_t ino) {
+    if (!m->unshared) {
+        if (unshare(CLONE_FS) != 0) return errno;
+        m->unshared = 1;
+    }
+    if (setns(fd, CLONE_NEWNS) != 0) return errno;
+    m->inside = ino;
+    return 0;
+}
+
+/* statmount() one mount into m->sm, growing the buffer as needed; 0 or -errno. */
+static int stat_mount(struct mountctx *m, uint64_t id, uint64_t mask) {
+    for (;;) {
+        if (!m->sm) {
+            m->smcap = 8192;
+            m->sm = malloc(m->smcap);
+            if (!m->sm) return -ENOMEM;
+        }
+        struct lxkns_mnt_id_req req = {.size = LXKNS_MNT_ID_REQ_SIZE_VER0, .mnt_id = id, .param = mask};
+        if (syscall(SYS_statmount, &req, m->sm, m->smcap, 0) == 0) return 0;
+        if (errno != EOVERFLOW || m->smcap >= (1u << 24)) return -errno;
+        free(m->sm);
+        m->sm = NULL;
+        m->smcap *= 2;
+        void *p = malloc(m->smcap);
+        if (!p) return -ENOMEM;
+        m->sm = p;
+    }
+}
+
+/* Does this kernel's statmount() give everything a mount record needs? 1 yes, 0 no. */
+static int listmount_usable(struct mountctx *m) {
+    struct lxkns_scan *s = m->s;
+    if (s->features & LXKNS_NO_LISTMOUNT) return 0;
+    struct lxkns_mnt_id_req req = {.size = LXKNS_MNT_ID_REQ_SIZE_VER0, .mnt_id = LXKNS_LSMT_ROOT};
+    uint64_t id;
+    if (syscall(SYS_listmount, &req, &id, 1, 0) == 1) {
+        int r = stat_mount(m, id, LXKNS_STATMOUNT_SUPPORTED_MASK);
+        if (r == -ENOMEM) return r;
+        /* kernels before 6.15 do not say what they support: the mountinfo path serves */
+        if (!r && (m->sm->mask & LXKNS_STATMOUNT_SUPPORTED_MASK) &&
+            (m->sm->supported_mask & LXKNS_STATMOUNT_WANT) == LXKNS_STATMOUNT_WANT)
+            return 1;
+    }
+    feature_missing(s, LXKNS_NO_LISTMOUNT);
+    return 0;
+}
+
+static int add_sm_string(struct lxkns_scan *s, struct lxkns_statmount_buf *sm, uint32_t off,
+                         uint64_t *o, uint64_t *l) {
+    const char *str = sm->str + off;
+    size_t len = strnlen(str, sm->size > sizeof *sm + off ? sm->size - sizeof *sm - off : 0);
+    *l = len;
+    return arena_add(&s->str, str, len, o);
+}
+
+/*
+ * The mount table of the mount namespace this thread is in, with listmount() and
+ * statmount(), as mount records; nsfs mounts go to bind_seen(). Returns 0, or
+ * -errno with nothing recorded (the caller falls back to mountinfo).
+ */
+static int list_mounts(struct mountctx *m, uint64_t mntns) {
+    struct lxkns_scan *s = m->s;
+    size_t first = s->mounts.n, first_str = s->str.n;
+    uint64_t last = 0;
+    if (!m->ids) {
+        m->nids = 1024;
+        m->ids = malloc(m->nids * sizeof *m->ids);
+        if (!m->ids) return -ENOMEM;
+    }
+    for (;;) {
+        struct lxkns_mnt_id_req req = {.size = LXKNS_MNT_ID_REQ_SIZE_VER0, .mnt_id = LXKNS_LSMT_ROOT,
+                                       .param = last};
+        long n = syscall(SYS_listmount, &req, m->ids, m->nids, 0);
+        if (n < 0) {
+            int err = errno;
+            s->mounts.n = first;
+            s->str.n = first_str;
+            return -err;
+        }
+        for (long i = 0; i < n; i++) {
+            int r = stat_mount(m, m->ids[i], LXKNS_STATMOUNT_WANT);
+            if (r == -ENOENT) continue; /* unmounted meanwhile */
+            if (r) {
+                s->mounts.n = first;
+                s->str.n = first_str;
+                return r;
+            }
+            struct lxkns_statmount_buf *sm = m->sm;
+            if (!(sm->mask & LXKNS_STATMOUNT_MNT_POINT)) continue; /* not below our root */
+            struct lxkns_mount *rec = vec_push(&s->mounts);
+            if (!rec) return -ENOMEM;
+            rec->mntns = mntns;
+            rec->mount_id = sm->mnt_id_old;
+            rec->parent_id = sm->mnt_parent_id_old;
+            rec->major = sm->sb_dev_major;
+            rec->minor = sm->sb_dev_minor;
+            rec->attr = sm->mnt_attr;
+            rec->propagation = sm->mnt_propagation;
+            rec->peer_group = sm->mnt_peer_group;
+            rec->master = sm->mnt_master;
+            rec->propagate_from = sm->propagate_from;
+            rec->sb_flags = sm->sb_flags;
+            rec->unique_id = sm->mnt_id;
+            int bad = add_sm_string(s, sm, sm->mnt_root, &rec->root_off, &rec->root_len) ||
+                      add_sm_string(s, sm, sm->mnt_point, &rec->point_off, &rec->point_len) ||
+                      add_sm_string(s, sm, sm->fs_type, &rec->fstype_off, &rec->fstype_len);
+            if (!bad && (sm->mask & LXKNS_STATMOUNT_FS_SUBTYPE)) {
+                rec->has |= LXKNS_HAS_SUBTYPE;
+                bad = add_sm_string(s, sm, sm->fs_subtype, &rec->subtype_off, &rec->subtype_len);
+            }
+            if (!bad && (sm->mask & LXKNS_STATMOUNT_SB_SOURCE)) {
+                rec->has |= LXKNS_HAS_SOURCE;
+                bad = add_sm_string(s, sm, sm->sb_source, &rec->source_off, &rec->source_len);
+            }
+            if (!bad && (sm->mask & LXKNS_STATMOUNT_MNT_OPTS)) {
+                rec->has |= LXKNS_HAS_OPTS;
+                bad = add_sm_string(s, sm, sm->mnt_opts, &rec->opts_off, &rec->opts_len);
+            }
+            if (bad) return -ENOMEM;
+        }
+        if ((size_t)n < m->nids) break;
+        last = m->ids[n - 1];
+    }
+    /* nsfs mounts: bind-mounted namespaces (we are inside: open the paths directly) */
+    int rootfd = -2;
+    for (size_t i = first; i < s->mounts.n && !m->rc; i++) {
+        struct lxkns_mount *rec = (struct lxkns_mount *)s->mounts.p + i;
+        const char *fstype = s->str.p + rec->fstype_off;
+        int64_t t;
+        uint64_t ino;
+        if (rec->fstype_len == 4 && !memcmp(fstype, "nsfs", 4) &&
+            !lxkns_parse_nslink(s->str.p + rec->root_off, rec->root_len, &t, &ino)) {
+            /* bind_seen adds to the string arena: copy the path out first */
+            char path[PATH_MAX];
+            size_t plen = rec->point_len < sizeof path ? rec->point_len : sizeof path - 1;
+            memcpy(path, s->str.p + rec->point_off, plen);
+            bind_seen(m, mntns, t, ino, path, plen, &rootfd, 0, 0);
+        }
+    }
+    return 0;
+}
+
+/* An fd of a mount namespace to enter (held, or opened through its process or fd). */
+static int mntns_fd(struct lxkns_scan *s, struct nsent *e, int *owned) {
+    *owned = 0;
+    if (e->held_fd >= 0) return e->held_fd;
+    char path[96];
+    if (e->ctx_pid && e->ctx_tid)
+        snprintf(path, sizeof path, "%lld/task/%lld/ns/mnt", (long long)e->ctx_pid,
+                 (long long)e->ctx_tid);
+    else if (e->ctx_pid)
+        snprintf(path, sizeof path, "%lld/ns/mnt", (long long)e->ctx_pid);
+    else if (e->fd_pid)
+        snprintf(path, sizeof path, "%lld/fd/%lld", (long long)e->fd_pid, (long long)e->fd_fd);
+    else
+        return -1;
+    int fd = openat(s->procfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    struct stat st;
+    if (fd >= 0 && (fstat(fd, &st) != 0 || (uint64_t)st.st_ino != e->r.ino)) {
+        close(fd); /* the process ended and its PID was reused */
+        return -1;
+    }
+    *owned = fd >= 0;
+    return fd;
+}
+
+/* Try listmount() for a mount namespace, from inside it; 1 if that worked. */
+static int mount_one_listed(struct mountctx *m, struct nsent *e, struct lxkns_mntns *rec) {
+    if (m->inside != e->r.ino) {
+        int owned;
+        int fd = mntns_fd(m->s, e, &owned);
+        if (fd < 0) return 0;
+        int err = enter_mntns(m, fd, e->r.ino);
+        if (owned) close(fd);
+        if (err) return 0; /* not allowed: mountinfo shows it, if anything does */
+        if (fd == e->held_fd) {
+            close(fd);
+            e->held_fd = -1;
+        }
+    }
+    int r = list_mounts(m, e->r.ino);
+    if (r == -ENOMEM) m->rc = r;
+    if (r == -ENOSYS) feature_missing(m->s, LXKNS_NO_LISTMOUNT);
+    if (r) return 0;
+    rec->method = LXKNS_VIA_LISTMOUNT;
+    return 1;
+}
+
 static void mount_one(struct mountctx *m, struct nsent *e) {
     struct lxkns_scan *s = m->s;
     struct lxkns_mntns *rec = vec_push(&s->mntnss);
@@ -1192,12 +1469,17 @@ static void mount_one(struct mountctx *m, struct nsent *e) {
         m->rc = -ENOMEM;
         return;
     }
+    size_t at = s->mntnss.n - 1; /* bind_seen may not grow mntnss, but keep to indices */
     rec->ino = e->r.ino;
+    if ((s->flags & LXKNS_SCAN_LISTMOUNT) && !(s->features & LXKNS_NO_LISTMOUNT)) {
+        if (mount_one_listed(m, e, rec) || m->rc) return;
+        rec = (struct lxkns_mntns *)s->mntnss.p + at;
+    }
     int rootfd = -1;
     char path[64];
     int r;
-    int entered = 0;
-    if (e->ctx_pid) {
+    int entered = m->inside == e->r.ino && m->unshared;
+    if (!entered && e->ctx_pid) {
         rec->pid = e->ctx_pid;
         rec->tid = e->ctx_tid;
         if (e->ctx_tid)
@@ -1215,7 +1497,7 @@ static void mount_one(struct mountctx *m, struct nsent *e) {
             goto done;
         }
     }
-    if (!e->ctx_pid) {
+    if (!entered && !e->ctx_pid) {
         int fd = e->held_fd;
         if (fd < 0 && e->fd_pid) {
             snprintf(path, sizeof path, "%lld/fd/%lld", (long long)e->fd_pid, (long long)e->fd_fd);
@@ -1227,23 +1509,20 @@ static void mount_one(struct mountctx *m, struct nsent *e) {
             scan_fail(s, LXKNS_FAIL_SETNS, 0, 0, (int64_t)e->r.ino, (int)rec->err);
             goto done;
         }
-        if (!m->unshared) {
-            if (unshare(CLONE_FS) != 0) {
-                rec->err = errno;
-                scan_fail(s, LXKNS_FAIL_UNSHARE, 0, 0, (int64_t)e->r.ino, errno);
-                close(fd);
-                goto done;
-            }
-            m->unshared = 1;
-        }
-        if (setns(fd, CLONE_NEWNS) != 0) {
-            rec->err = errno;
-            scan_fail(s, LXKNS_FAIL_SETNS, 0, 0, (int64_t)e->r.ino, errno);
-            close(fd);
+        int was_unshared = m->unshared;
+        int err = enter_mntns(m, fd, e->r.ino);
+        close(fd);
+        if (err) {
+            rec->err = err;
+            scan_fail(s, m->unshared == was_unshared && !was_unshared ? LXKNS_FAIL_UNSHARE
+                                                                       : LXKNS_FAIL_SETNS,
+                      0, 0, (int64_t)e->r.ino, err);
             goto done;
         }
-        close(fd);
         entered = 1;
+    }
+    if (entered) {
+        rec->pid = rec->tid = 0;
         rootfd = -2;
         r = read_text(&m->buf, s->procfd, "thread-self/mountinfo");
         if (r) {
@@ -1273,6 +1552,11 @@ static void *mount_worker(void *arg) {
     struct mountctx *m = arg;
     pthread_setname_np(pthread_self(), MOUNT_THREAD_NAME);
     struct nstab *t = &m->s->tab;
+    char link[64];
+    ssize_t l = readlinkat(m->s->procfd, "thread-self/ns/mnt", link, sizeof link);
+    int64_t type;
+    if (l > 0) lxkns_parse_nslink(link, (size_t)l, &type, &m->inside);
+    if ((m->s->flags & LXKNS_SCAN_LISTMOUNT) && listmount_usable(m) < 0) m->rc = -ENOMEM;
     int progress = 1;
     while (progress && !m->rc) {
         progress = 0;
@@ -1325,6 +1609,8 @@ int lxkns_scan_mounts(struct lxkns_scan *s) {
     if (r) return -r;
     pthread_join(th, NULL);
     free(m.buf.p);
+    free(m.ids);
+    free(m.sm);
     /* held fds of mount namespaces that had a process after all */
     for (size_t i = 0; i < s->tab.n; i++) {
         struct nsent *e = ent_at(&s->tab, i);
@@ -1359,6 +1645,7 @@ struct lxkns_scan *lxkns_scan_new(const char *procfs, uint64_t flags, uint64_t l
     s->fds.elsz = sizeof(struct lxkns_fd);
     s->socks.elsz = sizeof(struct lxkns_socket);
     s->mntnss.elsz = sizeof(struct lxkns_mntns);
+    s->mounts.elsz = sizeof(struct lxkns_mount);
     s->binds.elsz = sizeof(struct lxkns_bindmount);
     s->nss.elsz = sizeof(struct lxkns_ns);
     s->fails.elsz = sizeof(struct lxkns_failure);
@@ -1382,8 +1669,8 @@ void lxkns_scan_free(struct lxkns_scan *s) {
     free(s->tab.slots);
     pthread_mutex_destroy(&s->tab.mu);
     pthread_mutex_destroy(&s->fail_mu);
-    struct vec *vs[] = {&s->procs, &s->tasks, &s->fds, &s->socks, &s->mntnss,
-                        &s->binds, &s->nss,   &s->fails};
+    struct vec *vs[] = {&s->procs, &s->tasks, &s->fds,   &s->socks, &s->mntnss,
+                        &s->binds, &s->nss,   &s->fails, &s->mounts};
     for (size_t i = 0; i < sizeof vs / sizeof vs[0]; i++) free(vs[i]->p);
     free(s->str.p);
     free(s->pids);
@@ -1402,6 +1689,7 @@ GETTER(lxkns_scan_tasks, tasks, struct lxkns_proc)
 GETTER(lxkns_scan_fds, fds, struct lxkns_fd)
 GETTER(lxkns_scan_socks, socks, struct lxkns_socket)
 GETTER(lxkns_scan_mntnss, mntnss, struct lxkns_mntns)
+GETTER(lxkns_scan_mounts_list, mounts, struct lxkns_mount)
 GETTER(lxkns_scan_bindmounts, binds, struct lxkns_bindmount)
 GETTER(lxkns_scan_failures, fails, struct lxkns_failure)
 
@@ -1424,3 +1712,87 @@ size_t lxkns_scan_strings(struct lxkns_scan *s, char **out) {
 uint64_t lxkns_scan_features(struct lxkns_scan *s) { return s->features; }
 uint64_t lxkns_scan_nsfs_dev(struct lxkns_scan *s) { return s->nsfs_dev; }
 uint64_t lxkns_scan_self_pidns(struct lxkns_scan *s) { return s->self_pidns; }
+
+/* ------------------------------------------------------------ sandbox process */
+
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+
+/*
+ * Fork a child that enters user namespace `userns_fd` (if >= 0) and then mount
+ * namespace `mntns_fd`, and stays there until the pipe *hold_fd closes (the caller
+ * closes it, or ends). Its /proc/PID/root then shows that mount namespace. A
+ * single-threaded child is what setns() into a user namespace requires.
+ *
+ * Between fork and _exit the child makes async-signal-safe calls only: it may be
+ * forked from any thread of a multi-threaded process. It keeps no fd of ours
+ * but its end of the hold pipe (on fd 3) and /dev/null on 0-2.
+ * Returns 0 with *pid and *hold_fd set, or -errno; *step says which setns failed
+ * (1 user, 2 mount; 0 if none did).
+ */
+int lxkns_sandbox_start(int userns_fd, int mntns_fd, int64_t *pid, int *hold_fd, int *step) {
+    int status[2], hold[2];
+    *step = 0;
+    if (pipe2(status, O_CLOEXEC)) return -errno;
+    if (pipe2(hold, O_CLOEXEC)) {
+        int err = errno;
+        close(status[0]);
+        close(status[1]);
+        return -err;
+    }
+    long maxfd = sysconf(_SC_OPEN_MAX);
+    if (maxfd < 0 || maxfd > 65536) maxfd = 65536;
+    pid_t child = fork();
+    if (child == 0) {
+        int res[2] = {0, 0};
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null >= 0) {
+            dup2(null, 0);
+            dup2(null, 1);
+            dup2(null, 2);
+        }
+        if (userns_fd >= 0 && setns(userns_fd, CLONE_NEWUSER)) {
+            res[0] = errno;
+            res[1] = 1;
+        } else if (setns(mntns_fd, CLONE_NEWNS)) {
+            res[0] = errno;
+            res[1] = 2;
+        }
+        ssize_t w;
+        do w = write(status[1], res, sizeof res);
+        while (w < 0 && errno == EINTR);
+        if (res[0]) _exit(66);
+        if (dup2(hold[0], 3) < 0) _exit(67); /* dup2 clears O_CLOEXEC on the copy */
+        if (syscall(SYS_close_range, 4, ~0U, 0) != 0)
+            for (long fd = 4; fd < maxfd; fd++) close((int)fd);
+        char c;
+        ssize_t r;
+        do r = read(3, &c, 1);
+        while (r < 0 && errno == EINTR);
+        _exit(0);
+    }
+    int err = child < 0 ? errno : 0;
+    close(status[1]);
+    close(hold[0]);
+    if (err) {
+        close(status[0]);
+        close(hold[1]);
+        return -err;
+    }
+    int res[2] = {0, 0};
+    ssize_t r;
+    do r = read(status[0], res, sizeof res);
+    while (r < 0 && errno == EINTR);
+    close(status[0]);
+    if (r != (ssize_t)sizeof res || res[0]) {
+        close(hold[1]);
+        while (waitpid(child, NULL, 0) < 0 && errno == EINTR) {
+        }
+        *step = res[1];
+        return -(res[0] ? res[0] : ECHILD);
+    }
+    *pid = child;
+    *hold_fd = hold[1];
+    return 0;
+}

@@ -43,6 +43,7 @@
 #define LXKNS_SCAN_NSPID ...        /* read NSpid of processes in other PID namespaces */
 #define LXKNS_SCAN_KEEP_MOUNTINFO ... /* keep the mountinfo text of every mount namespace */
 #define LXKNS_SCAN_AFFINITY ...     /* sched_getaffinity() of every process and thread */
+#define LXKNS_SCAN_LISTMOUNT ...    /* mount tables with listmount()/statmount() where possible */
 
 /* ---- indices of the namespace links, in lexical type order ---- */
 #define LXKNS_LINK_CGROUP ...
@@ -89,6 +90,16 @@
 #define LXKNS_NO_NS_IOCTLS ...
 #define LXKNS_NO_OWNER_UID ...
 #define LXKNS_NO_SIOCGSKNS ...
+#define LXKNS_NO_LISTMOUNT ...      /* no usable listmount()/statmount() (kernel < 6.15) */
+
+/* ---- how a mount table was read (lxkns_mntns.method) ---- */
+#define LXKNS_VIA_MOUNTINFO ...
+#define LXKNS_VIA_LISTMOUNT ...
+
+/* ---- optional strings of a mount record (lxkns_mount.has) ---- */
+#define LXKNS_HAS_SUBTYPE ...
+#define LXKNS_HAS_SOURCE ...
+#define LXKNS_HAS_OPTS ...
 
 /* A process (tgid == pid) or a non-main thread (tgid != pid). */
 struct lxkns_proc {
@@ -134,6 +145,30 @@ struct lxkns_mntns {
     int64_t tid;                /* thread whose view was used, 0 if none */
     int64_t err;
     uint64_t text_off, text_len;   /* mountinfo, if kept */
+    int64_t method;             /* LXKNS_VIA_*: listmount gives lxkns_mount records instead */
+};
+
+/* One mount of a mount namespace, from statmount() (the kernel's raw values). */
+struct lxkns_mount {
+    uint64_t mntns;
+    int64_t mount_id;           /* the IDs mountinfo shows (not the 64-bit unique ones) */
+    int64_t parent_id;
+    int64_t major;
+    int64_t minor;
+    uint64_t attr;              /* MOUNT_ATTR_* */
+    uint64_t propagation;       /* MS_SHARED | MS_SLAVE | MS_UNBINDABLE, or MS_PRIVATE */
+    uint64_t peer_group;
+    uint64_t master;
+    uint64_t propagate_from;
+    uint64_t sb_flags;          /* SB_RDONLY, SB_SYNCHRONOUS, SB_DIRSYNC, SB_LAZYTIME */
+    uint64_t unique_id;
+    uint64_t root_off, root_len;
+    uint64_t point_off, point_len;
+    uint64_t fstype_off, fstype_len;
+    uint64_t subtype_off, subtype_len;
+    uint64_t source_off, source_len;
+    uint64_t opts_off, opts_len;    /* superblock options, escaped as in mountinfo */
+    int64_t has;                /* LXKNS_HAS_* */
 };
 
 /* A namespace bind-mounted somewhere in a mount namespace. */
@@ -197,6 +232,7 @@ size_t lxkns_scan_tasks(struct lxkns_scan *scan, struct lxkns_proc **out);
 size_t lxkns_scan_fds(struct lxkns_scan *scan, struct lxkns_fd **out);
 size_t lxkns_scan_socks(struct lxkns_scan *scan, struct lxkns_socket **out);
 size_t lxkns_scan_mntnss(struct lxkns_scan *scan, struct lxkns_mntns **out);
+size_t lxkns_scan_mounts_list(struct lxkns_scan *scan, struct lxkns_mount **out);
 size_t lxkns_scan_bindmounts(struct lxkns_scan *scan, struct lxkns_bindmount **out);
 size_t lxkns_scan_nss(struct lxkns_scan *scan, struct lxkns_ns **out);
 size_t lxkns_scan_failures(struct lxkns_scan *scan, struct lxkns_failure **out);
@@ -210,3 +246,7 @@ uint64_t lxkns_scan_self_pidns(struct lxkns_scan *scan);
 int lxkns_parse_stat(const char *buf, size_t len, struct lxkns_stat *out);
 int lxkns_parse_nslink(const char *buf, size_t len, int64_t *link, uint64_t *ino);
 size_t lxkns_unescape_octal(char *buf, size_t len);
+
+/* A forked child inside user namespace userns_fd (-1: none) and then mount namespace
+ * mntns_fd, kept until *hold_fd is closed; 0 or -errno (*step: 1 user, 2 mount). */
+int lxkns_sandbox_start(int userns_fd, int mntns_fd, int64_t *pid, int *hold_fd, int *step);

@@ -14,8 +14,13 @@ from ._lowlevel import native_available
 from ._version import __version__
 from .errors import (
     LxknsError,
+    NamespaceError,
+    NamespaceOpenError,
+    NamespaceTypeError,
     ParseError,
+    RestoreNamespaceError,
     ScanError,
+    SwitchNamespaceError,
     UnknownContainerError,
     UnknownNamespaceError,
     UnknownProcessError,
@@ -33,6 +38,9 @@ from .model import (
     Discovery,
     DiscoveryOptions,
     HierarchicalNamespace,
+    MountNamespace,
+    MountPath,
+    MountPoint,
     Namespace,
     NamespacedPID,
     NamespaceID,
@@ -45,6 +53,8 @@ from .model import (
     UserNamespace,
     ref_text,
 )
+from .mountineer import Mountineer
+from .switching import NamespaceThread, open_namespace, run_in, run_in_process
 
 MNT = NamespaceType.MNT
 CGROUP = NamespaceType.CGROUP
@@ -58,9 +68,11 @@ TIME = NamespaceType.TIME
 __all__ = [
     "ALL_TYPES", "CGROUP", "FULL", "IPC", "MNT", "NET", "PID", "STANDARD", "TIME", "USER", "UTS",
     "Container", "ContainerEngine", "ContainerGroup", "Diagnostic", "DiagnosticKind", "Discovery",
-    "DiscoveryOptions", "HierarchicalNamespace",
-    "LxknsError", "Namespace", "NamespaceID", "NamespaceRef", "NamespaceType", "NamespacedPID",
-    "PIDMap", "ParseError", "Process", "ScanError", "Source", "Task", "UnknownContainerError",
-    "UnknownNamespaceError", "UnknownProcessError", "UserNamespace", "WireFormatError",
-    "__version__", "discover", "native_available", "ref_text", "wire",
+    "DiscoveryOptions", "HierarchicalNamespace", "LxknsError", "MountNamespace", "MountPath",
+    "MountPoint", "Mountineer", "Namespace", "NamespaceError", "NamespaceID", "NamespaceOpenError",
+    "NamespaceRef", "NamespaceThread", "NamespaceType", "NamespaceTypeError", "NamespacedPID",
+    "PIDMap", "ParseError", "Process", "RestoreNamespaceError", "ScanError", "Source",
+    "SwitchNamespaceError", "Task", "UnknownContainerError", "UnknownNamespaceError",
+    "UnknownProcessError", "UserNamespace", "WireFormatError", "__version__", "discover",
+    "native_available", "open_namespace", "ref_text", "run_in", "run_in_process", "wire",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 
 class LxknsError(Exception):
@@ -69,3 +70,33 @@ class UnknownProcessError(LxknsError, LookupError):
 
 class UnknownContainerError(LxknsError, LookupError):
     """A container asked for by ID or name is not in the discovery (or not unique)."""
+
+
+class NamespaceError(LxknsError, OSError):
+    """Opening, entering or leaving a namespace failed.
+
+    ``namespace`` names the namespace (``net:[4026532201]``, or its ref where
+    the type and inode are not known yet); ``errno`` says why, where the
+    kernel said so.
+    """
+
+    def __init__(self, err: int, message: str, namespace: str) -> None:
+        why = f": {os.strerror(err)}" if err > 0 else ""
+        super().__init__(err, f"{message} {namespace}{why}")
+        self.namespace = namespace
+
+
+class NamespaceOpenError(NamespaceError):
+    """A namespace cannot be opened: its ref is gone, denied, or leads elsewhere now."""
+
+
+class NamespaceTypeError(NamespaceError, TypeError):
+    """A namespace is not of the type asked for (or of a type that cannot be entered so)."""
+
+
+class SwitchNamespaceError(NamespaceError):
+    """setns() into a namespace failed (missing capabilities, or a thread may not)."""
+
+
+class RestoreNamespaceError(NamespaceError):
+    """A thread could not return to its original namespace; it is not used again."""

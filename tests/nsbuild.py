@@ -18,10 +18,15 @@ from collections.abc import Iterator
 from typing import Any
 
 PRELUDE = r'''
-import ctypes, json, os, signal, socket, subprocess, sys, threading, time
+import ctypes, errno, json, os, platform, signal, socket, subprocess, sys, threading, time
 libc = ctypes.CDLL(None, use_errno=True)
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x20000, 0x10000000, 0x20000000, 0x40000000
-CLONE_NEWTIME, CLONE_FS = 0x80, 0x200
+CLONE_NEWTIME, CLONE_FS, CLONE_NEWUTS = 0x80, 0x200, 0x04000000
+MS_BIND, MS_REC, MS_PRIVATE, MS_SLAVE, MS_SHARED = 4096, 16384, 1 << 18, 1 << 19, 1 << 20
+MNT_DETACH = 2
+SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}[platform.machine()]
+libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
+libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
 
 def check(ret):
     if ret != 0:
@@ -48,6 +53,30 @@ def new_userns():
         f.write(f"0 {uid} 1")
     with open("/proc/self/gid_map", "w") as f:
         f.write(f"0 {gid} 1")
+
+def _enc(s):
+    return None if s is None else os.fsencode(s)
+
+def mount(source, target, fstype=None, flags=0, data=None):
+    check(libc.mount(_enc(source), _enc(target), _enc(fstype), flags, _enc(data)))
+
+def umount2(target, flags=0):
+    check(libc.umount2(_enc(target), flags))
+
+def pivot_root(new, old):
+    check(libc.syscall(SYS_PIVOT_ROOT, _enc(new), _enc(old)))
+
+def mnt_id(path):
+    """The mount ID of the mount a path is on, from /proc/self/fdinfo (not from mountinfo)."""
+    fd = os.open(path, os.O_PATH)
+    try:
+        with open(f"/proc/self/fdinfo/{fd}") as f:
+            for line in f:
+                if line.startswith("mnt_id:"):
+                    return int(line.split()[1])
+    finally:
+        os.close(fd)
+    raise RuntimeError("no mnt_id in fdinfo")
 
 def report(**facts):
     sys.stdout.write(json.dumps(facts) + "\n")
@@ -327,3 +356,186 @@ finally:
         except OSError:
             time.sleep(0.05)
 '''
+
+
+MOUNTS = r"""
+# a mount namespace of its own, with: a tmpfs overmounted in place; a tmpfs on a
+# subdirectory hidden by a tmpfs mounted higher up; a bind mount of a subdirectory;
+# mount points whose names hold a space, a tab, a newline and a backslash.
+# Mount IDs come from /proc/self/fdinfo, read while each mount was on top.
+base = BASE
+os.makedirs(base, exist_ok=True)
+unshare(CLONE_NEWNS)
+mount(None, "/", None, MS_REC | MS_PRIVATE)
+mount("lxkns-base", base, "tmpfs")
+ids = {"base": mnt_id(base)}
+os.mkdir(f"{base}/a")
+mount("lxkns-lower", f"{base}/a", "tmpfs")
+ids["lower"] = mnt_id(f"{base}/a")
+mount("lxkns-upper", f"{base}/a", "tmpfs", 0, "mode=0700")
+ids["upper"] = mnt_id(f"{base}/a")
+os.makedirs(f"{base}/b/c")
+mount("lxkns-deep", f"{base}/b/c", "tmpfs")
+ids["deep"] = mnt_id(f"{base}/b/c")
+mount("lxkns-cover", f"{base}/b", "tmpfs")
+ids["cover"] = mnt_id(f"{base}/b")
+os.makedirs(f"{base}/src/sub")
+os.mkdir(f"{base}/bound")
+mount(f"{base}/src/sub", f"{base}/bound", None, MS_BIND)
+ids["bound"] = mnt_id(f"{base}/bound")
+weird = [f"{base}/with space", f"{base}/tab\there", f"{base}/new\nline", f"{base}/back\\slash"]
+weird_ids = []
+for i, path in enumerate(weird):
+    os.mkdir(path)
+    mount(f"lxkns weird {i}", path, "tmpfs")
+    weird_ids.append(mnt_id(path))
+report(pid=os.getpid(), mnt=ino("/proc/self/ns/mnt"), base=base, ids=ids, weird=weird,
+       weird_ids=weird_ids)
+hold()
+"""
+
+PROPAGATION = r"""
+# three mount namespaces with one tmpfs: a (made shared), b (its peer: a copy of a's
+# namespace) and c (a copy made a slave). Then a mounts "later" below it, which
+# propagates into b and c.
+base = BASE
+os.makedirs(base, exist_ok=True)
+unshare(CLONE_NEWNS)
+mount(None, "/", None, MS_REC | MS_PRIVATE)
+mount("lxkns-prop", base, "tmpfs")
+mount(None, base, None, MS_SHARED)
+facts = {"a": {"pid": os.getpid(), "mnt": ino("/proc/self/ns/mnt"), "id": mnt_id(base)}}
+children = []
+for name, slave in (("b", False), ("c", True)):
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            unshare(CLONE_NEWNS)
+            if slave:
+                mount(None, base, None, MS_SLAVE)
+            me = {"pid": os.getpid(), "mnt": ino("/proc/self/ns/mnt"), "id": mnt_id(base)}
+            os.write(w, (json.dumps(me) + "\n").encode())
+            signal.pause()
+        finally:
+            os._exit(0)
+    os.close(w)
+    children.append(pid)
+    with os.fdopen(r) as f:
+        facts[name] = json.loads(f.readline())
+os.mkdir(f"{base}/later")
+mount("lxkns-later", f"{base}/later", "tmpfs")
+time.sleep(0.05)
+later = {"a": mnt_id(f"{base}/later")}
+for name, pid in zip("bc", children):
+    fd = os.open(f"/proc/{pid}/root{base}/later", os.O_PATH)
+    with open(f"/proc/self/fdinfo/{fd}") as f:
+        later[name] = int([l for l in f if l.startswith("mnt_id:")][0].split()[1])
+    os.close(fd)
+report(base=base, later_ids=later, **facts)
+try:
+    hold()
+finally:
+    for pid in children:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+"""
+
+CONTAINERISH = r"""
+# a container-like mount namespace: a tmpfs root (pivot_root, the old root gone) with an
+# /etc/passwd of its own, a file only it has, and symlinks that aim at /etc/passwd
+# (absolute, and by ../.. beyond the root), at /etc (a directory) and at themselves.
+# HOLD says what keeps it: "process" (a process inside it), "bind" (only a bind mount
+# on a file of the host's), "fd" (only an fd of this process).
+base, hold_by = BASE, HOLD
+os.makedirs(base, exist_ok=True)
+mount("lxkns-test", base, "tmpfs")
+mount(None, base, None, MS_PRIVATE)
+mntfile, newroot = os.path.join(base, "mnt"), os.path.join(base, "root")
+open(mntfile, "w").close()
+os.mkdir(newroot)
+PASSWD = "root:x:0:0:inside the container:/:/bin/false\n"
+for attempt in range(8):
+    os.sched_setaffinity(0, {attempt % os.cpu_count()})  # mount namespace IDs come per CPU
+    r, w = os.pipe()
+    go_r, go_w = os.pipe()
+    child = os.fork()
+    if child == 0:
+        try:
+            os.close(r)
+            os.close(go_w)
+            unshare(CLONE_NEWNS)
+            mount(None, "/", None, MS_REC | MS_PRIVATE)
+            mount("lxkns-root", newroot, "tmpfs")
+            for d in ("etc", "data", "oldroot"):
+                os.mkdir(f"{newroot}/{d}")
+            with open(f"{newroot}/etc/passwd", "w") as f:
+                f.write(PASSWD)
+            with open(f"{newroot}/data/only-here", "w") as f:
+                f.write("only in the container\n")
+            os.symlink("/etc/passwd", f"{newroot}/data/abs")
+            os.symlink("../../../../../../etc/passwd", f"{newroot}/data/rel")
+            os.symlink("/etc", f"{newroot}/data/etcdir")
+            os.symlink("/data/loop", f"{newroot}/data/loop")
+            mnt = ino("/proc/self/ns/mnt")
+            os.chdir(newroot)
+            pivot_root(".", "oldroot")
+            os.chdir("/")
+            umount2("/oldroot", MNT_DETACH)
+            os.rmdir("/oldroot")
+            os.write(w, f"{mnt}\n".encode())
+            os.read(go_r, 1)  # until the parent lets go
+        finally:
+            os._exit(0)
+    os.close(w)
+    os.close(go_r)
+    mnt = int(os.read(r, 64).split()[0])
+    os.close(r)
+    if hold_by == "bind":
+        try:
+            mount(f"/proc/{child}/ns/mnt", mntfile, None, MS_BIND)
+        except OSError as e:
+            os.close(go_w)
+            os.waitpid(child, 0)
+            if e.errno == errno.EINVAL and attempt < 7:
+                continue  # a mount namespace ID older than ours: try another CPU
+            raise
+    held_fd = os.open(f"/proc/{child}/ns/mnt", os.O_RDONLY) if hold_by == "fd" else -1
+    break
+os.sched_setaffinity(0, range(os.cpu_count()))
+if hold_by != "process":
+    os.close(go_w)
+    os.waitpid(child, 0)  # the namespace lives on without a process
+    while os.path.exists(f"/proc/{child}"):
+        time.sleep(0.01)
+report(pid=os.getpid(), child=child if hold_by == "process" else 0, mnt=mnt, mntfile=mntfile,
+       fd=held_fd, passwd=PASSWD)
+try:
+    hold()
+finally:
+    if hold_by == "process":
+        os.close(go_w)
+        os.waitpid(child, 0)
+    if held_fd >= 0:
+        os.close(held_fd)
+    umount2(base, MNT_DETACH)
+    os.rmdir(base)
+"""
+
+ROOT_OVERMOUNT = r"""
+# a mount namespace whose / has a tmpfs mounted over it (the process keeps the root it had)
+unshare(CLONE_NEWNS)
+mount(None, "/", None, MS_REC | MS_PRIVATE)
+lower = mnt_id("/")
+mount("lxkns-overroot", "/", "tmpfs")
+report(pid=os.getpid(), mnt=ino("/proc/self/ns/mnt"), lower=lower)
+hold()
+"""
+
+UTS_NET = r"""
+# a UTS namespace with a host name of its own, and a network namespace with only lo
+unshare(CLONE_NEWUTS | CLONE_NEWNET)
+socket.sethostname("lxkns-test-uts")
+report(pid=os.getpid(), uts=ino("/proc/self/ns/uts"), net=ino("/proc/self/ns/net"))
+hold()
+"""

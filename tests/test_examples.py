@@ -23,7 +23,7 @@ def run(name: str) -> str:
 
 
 def test_every_example_is_tested() -> None:
-    tested = {"user_tree.py", "hiding_places.py", "pid_translate.py", "containers.py"}
+    tested = {"user_tree.py", "hiding_places.py", "pid_translate.py", "containers.py", "overmounts.py"}
     assert {p.name for p in EXAMPLES.glob("*.py")} == tested
 
 
@@ -87,3 +87,18 @@ def _wait_for_cmdline(last_arg: bytes) -> int:
                     continue
         time.sleep(0.05)
     raise AssertionError(f"no process with last argument {last_arg!r}")
+
+
+def test_overmounts_shows_what_covers_hidden_mounts(tmp_base: str) -> None:
+    with nsbuild.run(nsbuild.MOUNTS.replace("BASE", repr(tmp_base))) as sc:
+        out = run("overmounts.py")
+    base, ids = sc["base"], sc["ids"]
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"mnt:[{sc['mnt']}] "))
+    section = lines[start + 1 :]
+    section = section[: next((i for i, line in enumerate(section) if not line.startswith(" ")),
+                             len(section))]
+    by_id = {int(line.split()[0]): line for line in section if base in line}
+    assert set(by_id) == {ids["lower"], ids["deep"]}  # (the host's hidden mounts have copies too)
+    assert f"under tmpfs 'lxkns-upper' (mount {ids['upper']})" in by_id[ids["lower"]]
+    assert f"below '{base}/b'" in by_id[ids["deep"]]

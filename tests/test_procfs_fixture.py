@@ -89,3 +89,18 @@ def test_missing_procfs_root_is_a_clear_error(tmp_path: Path) -> None:
     for native in ([True, False] if len(SCANNERS) == 2 else [False]):
         with pytest.raises(lxkns.ScanError, match="procfs root"):
             lxkns.discover(procfs_root=str(tmp_path / "nope"), native=native)
+
+
+def test_mount_table_from_the_fixture(fake_discovery: lxkns.Discovery) -> None:
+    d = fake_discovery
+    ns = d.namespace("mnt:[12]")
+    assert isinstance(ns, lxkns.MountNamespace) and ns.mount_table_via == "mountinfo"
+    assert list(ns.mounts) == ["/", "/run/netns/x y", "/sys/fs/cgroup"]  # "garbage line" skipped
+    assert d.mounts[ns.id] is ns.mounts
+    nsfs = ns.mounts["/run/netns/x y"].visible
+    assert nsfs is not None and (nsfs.root, nsfs.fstype, nsfs.mount_id) == ("net:[6000]", "nsfs", 21)
+    assert nsfs.parent is ns.mounts["/"].visible and nsfs.path is not None
+    assert nsfs.path.parent is ns.mounts["/"]
+    malformed = [x for x in d.diagnostics if x.stage == "mounts" and x.kind == DiagnosticKind.MALFORMED]
+    assert len(malformed) == 1 and malformed[0].count == 1
+    assert malformed[0].examples[0].startswith("mnt:[12]: ")

@@ -15,6 +15,7 @@ from . import (
     freeze,
     initial,
     leaders,
+    mounts,
     pidmap,
     processes,
     refs,
@@ -76,6 +77,8 @@ def discover(options: DiscoveryOptions = STANDARD, /, *, procfs_root: str = "/pr
         affinity.add_affinity(b)
     if options.with_credentials:
         credentials.add_credentials(b)
+    if options.with_mounts:
+        mounts.add_mounts(b)
     if options.with_containers:
         containers.add_containers(b)
     failures.add_failures(b)

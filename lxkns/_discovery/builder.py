@@ -6,6 +6,7 @@ import errno as errnos
 from dataclasses import dataclass, field
 
 from .._lowlevel import BindMountRecord, FdRecord, ProcRecord, ScanResult
+from .._lowlevel.parsers import MountInfo
 from ..decorators import EngineDraft
 from ..model import DiscoveryOptions, Source
 from ..model.diagnostics import Diagnostic, DiagnosticKind
@@ -121,6 +122,8 @@ class Builder:
     self_pidns: int = 0
     initial: dict[int, int] = field(default_factory=dict)  # type index -> ino
     engines: list[EngineDraft] = field(default_factory=list)  # container engines, decorated
+    # mount namespace ino -> its mount table (in mount order) and how it was read
+    mount_tables: dict[int, tuple[list[MountInfo], str]] = field(default_factory=dict)
 
     def draft(self, link: int, ino: int, source: Source) -> NsDraft:
         """The draft of a namespace, created on its first sighting."""

@@ -33,6 +33,8 @@ _MISSING = {
                         "no hierarchy or ownership"),
     Missing.OWNER_UID: ("namespaces", "no NS_GET_OWNER_UID (kernel < 4.11): creator UIDs unknown"),
     Missing.SIOCGSKNS: ("sockets", "no SIOCGSKNS: network namespaces of sockets unknown"),
+    Missing.LISTMOUNT: ("mounts", "no usable listmount()/statmount() (kernel < 6.15): "
+                        "mount tables read from mountinfo"),
 }
 
 

@@ -11,6 +11,7 @@ from types import MappingProxyType
 
 from .._lowlevel import NTYPES, ProcRecord
 from .._lowlevel.records import (
+    LINK_MNT,
     LINK_PID,
     LINK_PID_FOR_CHILDREN,
     LINK_TIME,
@@ -30,9 +31,11 @@ from ..model import (
     UserNamespace,
 )
 from ..model._linking import set_links
+from ..model.mounts import MountNamespace
 from ..model.types import LEXICAL_ORDER
 from .builder import Builder, NsDraft
 from .freeze_containers import freeze_containers
+from .mounts import freeze_mounts
 
 _Key = tuple[int, int]
 _CHILD_LINKS = ((LINK_PID_FOR_CHILDREN, LINK_PID), (LINK_TIME_FOR_CHILDREN, LINK_TIME))
@@ -44,6 +47,8 @@ def _make_namespace(d: NsDraft) -> Namespace:
         cls = UserNamespace
     elif d.link == LINK_PID:
         cls = HierarchicalNamespace
+    elif d.link == LINK_MNT:
+        cls = MountNamespace
     else:
         cls = Namespace
     return cls(id=NamespaceID(d.dev, d.ino), type=LEXICAL_ORDER[d.link], ref=d.ref,
@@ -209,6 +214,7 @@ class _Freezer:
             user_roots=roots_user,
             pid_roots=roots_pid,
             pid_map=self.pid_map(),
+            mounts=freeze_mounts(b, self.ns),
             socket_processes=MappingProxyType({k: tuple(v) for k, v in sorted(b.socket_processes.items())}),
             diagnostics=b.diagnostics.result(),
             containers=containers,

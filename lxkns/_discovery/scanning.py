@@ -27,15 +27,15 @@ def request(options: DiscoveryOptions, procfs: str) -> ScanRequest:
         links.add(LINK_PID_FOR_CHILDREN)
     if LINK_TIME in links:
         links.add(LINK_TIME_FOR_CHILDREN)
-    if options.from_bindmounts:
-        links.add(LINK_MNT)  # mount namespaces are where bind mounts are looked for
+    if options.from_bindmounts or options.with_mounts:
+        links.add(LINK_MNT)  # mount namespaces are where bind mounts and mounts are looked for
     if options.with_pid_map or options.with_containers:
         links.add(LINK_PID)
     if options.with_containers:
         links.add(LINK_MNT)  # where engines and containers see their files
     flags = ScanFlags(0)
     if (options.from_procs or options.from_tasks or options.from_bindmounts or options.with_pid_map
-            or options.with_containers):
+            or options.with_containers or options.with_mounts):
         flags |= ScanFlags.PROCS  # threads are judged against their process' namespaces
     if options.from_tasks:
         flags |= ScanFlags.TASKS
@@ -53,9 +53,13 @@ def request(options: DiscoveryOptions, procfs: str) -> ScanRequest:
         flags |= ScanFlags.NSPID
     if options.with_affinity:
         flags |= ScanFlags.AFFINITY
+    if options.with_mounts:
+        flags |= ScanFlags.KEEP_MOUNTINFO
+        if options.listmount:
+            flags |= ScanFlags.LISTMOUNT
     mask = sum(1 << k for k in links if k < len(LINK_NAMES))
     return ScanRequest(procfs=procfs, flags=flags, link_mask=mask,
-                       mounts=options.from_bindmounts, workers=options.workers)
+                       mounts=options.from_bindmounts or options.with_mounts, workers=options.workers)
 
 
 __all__ = ["TYPE_INDEX", "NamespaceType", "request", "selected_links"]

@@ -14,7 +14,7 @@ from typing import Any
 from lxkns._native import ffi, lib
 
 from ..errors import ParseError, ScanError
-from .parsers import StatFields
+from .parsers import MountInfo, StatFields, mount_options_of, super_options_of, tags_of
 from .records import (
     BindMountRecord,
     FailureRecord,
@@ -34,7 +34,8 @@ Handle = Any  # a cdata `struct lxkns_scan *`
 _PROC = struct.Struct("=9q10Q10Q")
 _FD = struct.Struct("=4qQ")
 _SOCK = struct.Struct("=Q2qQq")
-_MNTNS = struct.Struct("=Q3q2Q")
+_MNTNS = struct.Struct("=Q3q2Qq")
+_MOUNT = struct.Struct("=Q4q7Q12Qq")
 _BIND = struct.Struct("=QqQ2Qq")
 _NS = struct.Struct("=2Q2q2Q5q")
 _FAIL = struct.Struct("=5q")
@@ -42,7 +43,8 @@ _STAT = struct.Struct("=8q2Q")
 
 for _layout, _ctype in (
     (_PROC, "struct lxkns_proc"), (_FD, "struct lxkns_fd"), (_SOCK, "struct lxkns_socket"),
-    (_MNTNS, "struct lxkns_mntns"), (_BIND, "struct lxkns_bindmount"), (_NS, "struct lxkns_ns"),
+    (_MNTNS, "struct lxkns_mntns"), (_MOUNT, "struct lxkns_mount"), (_BIND, "struct lxkns_bindmount"),
+    (_NS, "struct lxkns_ns"),
     (_FAIL, "struct lxkns_failure"), (_STAT, "struct lxkns_stat"),
 ):
     if _layout.size != ffi.sizeof(_ctype):  # pragma: no cover - a build that drifted from this file
@@ -111,6 +113,31 @@ def _proc(strings: bytes, r: tuple[Any, ...]) -> ProcRecord:
     )
 
 
+def _mount_tables(strings: bytes, handle: Handle) -> dict[int, list[MountInfo]]:
+    """The statmount() records of the scan, as mount tables by mount namespace."""
+    tables: dict[int, list[MountInfo]] = {}
+    has_subtype, has_source, has_opts = lib.LXKNS_HAS_SUBTYPE, lib.LXKNS_HAS_SOURCE, lib.LXKNS_HAS_OPTS
+    for r in _array(lib.lxkns_scan_mounts_list, handle, "struct lxkns_mount", _MOUNT):
+        has = r[24]
+        fstype = strings[r[16] : r[16] + r[17]].decode("utf-8", "surrogateescape")
+        if has & has_subtype and r[19]:
+            fstype += "." + strings[r[18] : r[18] + r[19]].decode("utf-8", "surrogateescape")
+        opts = strings[r[22] : r[22] + r[23]].decode("utf-8", "surrogateescape") if has & has_opts else None
+        table = tables.get(r[0])
+        if table is None:
+            table = tables[r[0]] = []
+        table.append(MountInfo(
+            r[1], r[2], r[3], r[4],
+            strings[r[12] : r[12] + r[13]].decode("utf-8", "surrogateescape"),
+            strings[r[14] : r[14] + r[15]].decode("utf-8", "surrogateescape"),
+            mount_options_of(r[5]), tags_of(r[6], r[7], r[8], r[9]), fstype,
+            strings[r[20] : r[20] + r[21]].decode("utf-8", "surrogateescape") if has & has_source
+            else "none",
+            super_options_of(r[10], opts),
+        ))
+    return tables
+
+
 def scan_records(handle: Handle, req: ScanRequest) -> ScanResult:
     """Copy every record array out of the scan (before scan_free)."""
     sp = ffi.new("char **")
@@ -124,8 +151,12 @@ def scan_records(handle: Handle, req: ScanRequest) -> ScanResult:
     socks = tuple(SocketRecord(*r)
                   for r in _array(lib.lxkns_scan_socks, handle, "struct lxkns_socket", _SOCK))
     keep = bool(req.flags & ScanFlags.KEEP_MOUNTINFO)
+    tables = _mount_tables(strings, handle) if req.flags & ScanFlags.LISTMOUNT else {}
+    listed = lib.LXKNS_VIA_LISTMOUNT
     mntns = tuple(
-        MntnsRecord(r[0], r[1], r[2], r[3], _text(strings, r[4], r[5]) if keep and not r[3] else None)
+        MntnsRecord(r[0], r[1], r[2], r[3],
+                    _text(strings, r[4], r[5]) if keep and not r[3] and r[6] != listed else None,
+                    tuple(tables.get(r[0], ())) if r[6] == listed else None)
         for r in _array(lib.lxkns_scan_mntnss, handle, "struct lxkns_mntns", _MNTNS)
     )
     binds = tuple(
@@ -179,6 +210,22 @@ def unescape_octal(data: bytes) -> bytes:
     buf = ffi.new("char[]", data)
     n = lib.lxkns_unescape_octal(buf, len(data))
     return bytes(ffi.buffer(buf, n))
+
+
+def sandbox_start(userns_fd: int, mntns_fd: int) -> tuple[int, int]:
+    """lxkns_sandbox_start: a forked child in a user (-1: none) and a mount namespace.
+
+    Returns (PID, hold fd): the child stays until the hold fd is closed. OSError
+    if it could not enter; its ``filename`` says which namespace ("user"/"mnt").
+    """
+    pid = ffi.new("int64_t *")
+    hold = ffi.new("int *")
+    step = ffi.new("int *")
+    r = lib.lxkns_sandbox_start(userns_fd, mntns_fd, pid, hold, step)
+    if r < 0:
+        which = {1: "user", 2: "mnt"}.get(step[0])
+        raise OSError(-r, os.strerror(-r), which)
+    return int(pid[0]), int(hold[0])
 
 
 def constants() -> dict[str, int]:

@@ -8,6 +8,7 @@ hypothesis.
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 from ..errors import ParseError
@@ -268,7 +269,8 @@ assert len(TYPE_NAMES) == NTYPES
 
 
 class MountInfo(NamedTuple):
-    """One line of /proc/PID/mountinfo, escapes decoded."""
+    """One mount of a mount table: a line of /proc/PID/mountinfo, escapes decoded,
+    or the same facts from statmount()."""
 
     mount_id: int
     parent_id: int
@@ -290,38 +292,59 @@ def _field(raw: str) -> str:
     return data.decode("utf-8", "surrogateescape")
 
 
+def _options(raw: str) -> tuple[str, ...]:
+    """A comma list whose items may hold escaped commas (``\\054``): split, then decode."""
+    if not raw:
+        return ()
+    if "\\" not in raw:
+        return tuple(raw.split(","))
+    return tuple(_field(opt) for opt in raw.split(","))
+
+
 def parse_mountinfo_line(line: str) -> MountInfo:
-    """Parse one mountinfo line; ParseError if it is malformed."""
+    """Parse one mountinfo line; ParseError if it is malformed.
+
+    Fields: mount ID, parent ID, major:minor, root, mount point, mount options,
+    optional tags up to a lone ``-``, filesystem type, source, super options.
+    Spaces in paths are escaped by the kernel; super options written by a
+    filesystem that does not escape its spaces are taken as they are.
+    """
     fields = line.split(" ")
     try:
         sep = fields.index("-", 6)
     except ValueError:
         raise ParseError("mountinfo line", line, "no '-' separator after the optional fields") from None
-    if len(fields) - sep - 1 != 3:
+    if len(fields) - sep - 1 < 3:
         raise ParseError("mountinfo line", line, "expected fstype, source and super options")
-    ids, devno = fields[0:2], fields[2]
-    if not all(i.isdecimal() and i.isascii() for i in ids):
+    mid, pid, devno = fields[0], fields[1], fields[2]
+    if not (mid.isdecimal() and pid.isdecimal() and mid.isascii() and pid.isascii()):
         raise ParseError("mountinfo line", line, "mount IDs must be decimal")
     major, colon, minor = devno.partition(":")
     if not colon or not (major.isdecimal() and minor.isdecimal() and major.isascii() and minor.isascii()):
         raise ParseError("mountinfo line", line, "expected major:minor")
-    root, mount_point = _field(fields[3]), _field(fields[4])
-    if not root.startswith("/") and ":[" not in root:
-        raise ParseError("mountinfo line", line, "root must be a path")
+    escaped = "\\" in line
+    root, mount_point = (_field(fields[3]), _field(fields[4])) if escaped else (fields[3], fields[4])
+    if not root:
+        raise ParseError("mountinfo line", line, "empty root")
     if not mount_point.startswith("/"):
         raise ParseError("mountinfo line", line, "mount point must be an absolute path")
-    tags = []
-    for tag in fields[6:sep]:
-        if not tag:
-            raise ParseError("mountinfo line", line, "empty optional field")
-        name, _, value = tag.partition(":")
-        tags.append((name, value))
-    fstype, source, super_opts = fields[sep + 1 :]
-    return MountInfo(
-        int(ids[0]), int(ids[1]), int(major), int(minor), root, mount_point,
-        tuple(fields[5].split(",")) if fields[5] else (), tuple(tags), _field(fstype),
-        _field(source), tuple(_field(super_opts).split(",")) if super_opts else (),
-    )
+    tags: tuple[tuple[str, str], ...] = ()
+    if sep > 6:
+        found = []
+        for tag in fields[6:sep]:
+            if not tag:
+                raise ParseError("mountinfo line", line, "empty optional field")
+            name, _, value = tag.partition(":")
+            found.append((name, value))
+        tags = tuple(found)
+    fstype, source = fields[sep + 1], fields[sep + 2]
+    if not fstype:
+        raise ParseError("mountinfo line", line, "empty filesystem type")
+    supers = fields[sep + 3] if len(fields) == sep + 4 else " ".join(fields[sep + 3 :])
+    if escaped:
+        fstype, source = _field(fstype), _field(source)
+    return MountInfo(int(mid), int(pid), int(major), int(minor), root, mount_point,
+                     _options(fields[5]), tags, fstype, source, _options(supers))
 
 
 def parse_mountinfo(text: str) -> tuple[list[MountInfo], list[ParseError]]:
@@ -336,3 +359,91 @@ def parse_mountinfo(text: str) -> tuple[list[MountInfo], list[ParseError]]:
         except ParseError as exc:
             errors.append(exc)
     return mounts, errors
+
+
+# ---- the same facts from statmount(): flag values from linux/mount.h and linux/fs.h
+
+MOUNT_ATTR_RDONLY = 0x00000001
+MOUNT_ATTR_NOSUID = 0x00000002
+MOUNT_ATTR_NODEV = 0x00000004
+MOUNT_ATTR_NOEXEC = 0x00000008
+MOUNT_ATTR__ATIME = 0x00000070
+MOUNT_ATTR_RELATIME = 0x00000000
+MOUNT_ATTR_NOATIME = 0x00000010
+MOUNT_ATTR_STRICTATIME = 0x00000020
+MOUNT_ATTR_NODIRATIME = 0x00000080
+MOUNT_ATTR_IDMAP = 0x00100000
+MOUNT_ATTR_NOSYMFOLLOW = 0x00200000
+MS_UNBINDABLE = 1 << 17
+MS_PRIVATE = 1 << 18
+MS_SLAVE = 1 << 19
+MS_SHARED = 1 << 20
+SB_RDONLY = 1 << 0
+SB_SYNCHRONOUS = 1 << 4
+SB_DIRSYNC = 1 << 7
+SB_LAZYTIME = 1 << 25
+
+
+@functools.lru_cache(maxsize=1024)
+def mount_options_of(attr: int) -> tuple[str, ...]:
+    """statmount()'s mnt_attr as the mount options mountinfo writes, in the kernel's order."""
+    opts = ["ro" if attr & MOUNT_ATTR_RDONLY else "rw"]
+    atime = attr & MOUNT_ATTR__ATIME
+    for present, name in (
+        (attr & MOUNT_ATTR_NOSUID, "nosuid"),
+        (attr & MOUNT_ATTR_NODEV, "nodev"),
+        (attr & MOUNT_ATTR_NOEXEC, "noexec"),
+        (atime == MOUNT_ATTR_NOATIME, "noatime"),
+        (attr & MOUNT_ATTR_NODIRATIME, "nodiratime"),
+        (atime == MOUNT_ATTR_RELATIME, "relatime"),
+        (attr & MOUNT_ATTR_NOSYMFOLLOW, "nosymfollow"),
+        (attr & MOUNT_ATTR_IDMAP, "idmapped"),
+    ):
+        if present:
+            opts.append(name)
+    return tuple(opts)
+
+
+@functools.lru_cache(maxsize=4096)
+def super_options_of(sb_flags: int, fs_options: str | None) -> tuple[str, ...]:
+    """statmount()'s sb_flags and mnt_opts (escaped) as mountinfo's super options."""
+    opts = ["ro" if sb_flags & SB_RDONLY else "rw"]
+    for bit, name in ((SB_SYNCHRONOUS, "sync"), (SB_DIRSYNC, "dirsync"), (SB_LAZYTIME, "lazytime")):
+        if sb_flags & bit:
+            opts.append(name)
+    return (*opts, *_options(fs_options or ""))
+
+
+@functools.lru_cache(maxsize=4096)
+def tags_of(propagation: int, peer_group: int, master: int,
+            propagate_from: int) -> tuple[tuple[str, str], ...]:
+    """statmount()'s propagation fields as mountinfo's optional tags, in the kernel's order."""
+    tags = []
+    if propagation & MS_SHARED:
+        tags.append(("shared", str(peer_group)))
+    if propagation & MS_SLAVE:
+        tags.append(("master", str(master)))
+        if propagate_from and propagate_from != master:
+            tags.append(("propagate_from", str(propagate_from)))
+    if propagation & MS_UNBINDABLE:
+        tags.append(("unbindable", ""))
+    return tuple(tags)
+
+
+def mount_from_statmount(mount_id: int, parent_id: int, major: int, minor: int, attr: int,
+                         propagation: int, peer_group: int, master: int, propagate_from: int,
+                         sb_flags: int, root: str, mount_point: str, fstype: str,
+                         subtype: str | None, source: str | None,
+                         fs_options: str | None) -> MountInfo:
+    """A mount as statmount() describes it, in the form mountinfo gives it.
+
+    statmount() strings are not escaped, except the filesystem options (as in
+    mountinfo); a missing source is mountinfo's ``none``.
+    """
+    return MountInfo(
+        mount_id, parent_id, major, minor, root, mount_point, mount_options_of(attr),
+        tags_of(propagation, peer_group, master, propagate_from),
+        f"{fstype}.{subtype}" if subtype else fstype,
+        source if source is not None else "none",
+        super_options_of(sb_flags, fs_options),
+    )

@@ -8,7 +8,10 @@ which one ran.
 from __future__ import annotations
 
 import enum
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from .parsers import MountInfo
 
 #: Namespace link names in the order of the ``ns`` tuples: the eight types in
 #: lexical order, then the two ``*_for_children`` links.
@@ -38,6 +41,7 @@ class ScanFlags(enum.IntFlag):
     NSPID = 0x80
     KEEP_MOUNTINFO = 0x100
     AFFINITY = 0x200
+    LISTMOUNT = 0x400
 
 
 class Origin(enum.IntEnum):
@@ -80,6 +84,7 @@ class Missing(enum.IntFlag):
     NS_IOCTLS = 0x04
     OWNER_UID = 0x08
     SIOCGSKNS = 0x10
+    LISTMOUNT = 0x20
 
 
 class ProcRecord(NamedTuple):
@@ -123,13 +128,18 @@ class SocketRecord(NamedTuple):
 
 
 class MntnsRecord(NamedTuple):
-    """A mount namespace whose mount table was read through a process, a thread or setns."""
+    """A mount namespace whose mount table was read through a process, a thread or setns.
+
+    ``mountinfo`` is its mountinfo text (with ScanFlags.KEEP_MOUNTINFO), ``mounts``
+    its mount table when listmount()/statmount() read it instead (ScanFlags.LISTMOUNT).
+    """
 
     ino: int
     pid: int
     tid: int
     err: int
     mountinfo: str | None
+    mounts: tuple[MountInfo, ...] | None = None
 
 
 class BindMountRecord(NamedTuple):

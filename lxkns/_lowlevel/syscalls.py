@@ -1,13 +1,14 @@
-"""The few syscalls the pure-Python scanner needs that the os module lacks.
+"""The few syscalls the os module lacks: for the pure-Python scanner, and for
+entering namespaces (setns, unshare, openat2, the nsfs ioctls).
 
-Only used when the native helper is unavailable. Each wrapper raises OSError
-with the errno, like the os module does.
+Each wrapper raises OSError with the errno, like the os module does.
 """
 
 from __future__ import annotations
 
 import ctypes
 import errno
+import fcntl
 import os
 import platform
 
@@ -21,6 +22,7 @@ _SYS_PIDFD_GETFD = 438
 
 CLONE_FS = 0x00000200
 CLONE_NEWNS = 0x00020000
+CLONE_NEWUSER = 0x10000000
 RESOLVE_NO_MAGICLINKS = 0x02
 RESOLVE_IN_ROOT = 0x10
 
@@ -74,14 +76,30 @@ def set_thread_name(name: str) -> None:
     _libc.prctl(ctypes.c_int(pr_set_name), ctypes.c_char_p(name.encode()[:15]), 0, 0, 0)
 
 
-def openat2_in_root(rootfd: int, path: str) -> int:
-    """Open ``path`` below ``rootfd`` with symlinks and ``..`` confined to that root."""
-    how = _OpenHow(os.O_RDONLY | os.O_CLOEXEC | os.O_NOCTTY, 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
+def openat2(dirfd: int, path: str, flags: int, resolve: int) -> int:
+    """openat2(): open ``path`` relative to ``dirfd`` with RESOLVE_* restrictions."""
+    how = _OpenHow(flags, 0, resolve)
     raw = os.fsencode(path)
     return _check(
-        _syscall(_SYS_OPENAT2, ctypes.c_int(rootfd), ctypes.c_char_p(raw), ctypes.byref(how),
+        _syscall(_SYS_OPENAT2, ctypes.c_int(dirfd), ctypes.c_char_p(raw), ctypes.byref(how),
                  ctypes.c_size_t(ctypes.sizeof(how)))
     )
+
+
+def openat2_in_root(rootfd: int, path: str) -> int:
+    """Open ``path`` below ``rootfd`` with symlinks and ``..`` confined to that root."""
+    return openat2(rootfd, path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOCTTY,
+                   RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
+
+
+def ns_type(fd: int) -> int:
+    """NS_GET_NSTYPE: the CLONE_NEW* type of a namespace fd."""
+    return fcntl.ioctl(fd, NS_GET_NSTYPE)
+
+
+def ns_owner(fd: int) -> int:
+    """NS_GET_USERNS: a new fd of the user namespace owning a namespace."""
+    return fcntl.ioctl(fd, NS_GET_USERNS)
 
 # ioctl request numbers: _IO(0xb7, n) from linux/nsfs.h, SIOCGSKNS from linux/sockios.h
 NS_GET_USERNS = 0xB701

@@ -12,6 +12,7 @@ from ..errors import UnknownContainerError, UnknownNamespaceError, UnknownProces
 from . import codec
 from .containers import Container, ContainerEngine, ContainerGroup
 from .diagnostics import Diagnostic
+from .mounts import MountPath
 from .namespaces import HierarchicalNamespace, Namespace, UserNamespace
 from .options import DiscoveryOptions
 from .pidmap import PIDMap
@@ -30,10 +31,11 @@ class Discovery:
     namespaces of the kernel's own threads (the host's), where visible;
     ``user_roots`` and ``pid_roots`` are the namespaces of those types
     without a (visible) parent; ``socket_processes`` maps socket inodes to
-    the PIDs holding them; ``diagnostics`` says what could not be seen.
-    ``containers``, ``container_engines`` (engines without containers
-    included) and ``container_groups`` are filled when ``with_containers``
-    is on.
+    the PIDs holding them; ``mounts`` maps the ID of each mount namespace
+    whose mount table was read to its mount paths (``with_mounts``);
+    ``diagnostics`` says what could not be seen. ``containers``,
+    ``container_engines`` (engines without containers included) and
+    ``container_groups`` are filled when ``with_containers`` is on.
     """
 
     options: DiscoveryOptions
@@ -44,6 +46,7 @@ class Discovery:
     pid_roots: tuple[HierarchicalNamespace, ...] = ()
     pid_map: PIDMap | None = None
     socket_processes: Mapping[int, tuple[int, ...]] = MappingProxyType({})
+    mounts: Mapping[NamespaceID, Mapping[str, MountPath]] = MappingProxyType({})
     diagnostics: tuple[Diagnostic, ...] = ()
     containers: tuple[Container, ...] = ()
     container_engines: tuple[ContainerEngine, ...] = ()

@@ -49,7 +49,12 @@ class DiscoveryOptions:
     owner UIDs; it needs the user namespaces, so it adds USER to ``types``),
     ``with_user_names``, ``with_cmdline``, ``with_cgroups``, ``with_freezer``,
     ``with_pid_map``, ``with_affinity``, ``with_credentials`` (effective UID
-    and capabilities of every process, which the nscaps tool needs).
+    and capabilities of every process, which the nscaps tool needs),
+    ``with_mounts`` (the mount table of every mount namespace; it needs the
+    mount namespaces, so it adds MNT to ``types``). ``listmount`` reads mount
+    tables with listmount()/statmount() where the kernel and privileges allow
+    (the compiled scanner only), False reads /proc/.../mountinfo always; both
+    give the same model.
 
     ``types`` limits which namespace types are discovered: a mask
     (``lxkns.NET | lxkns.PID``), names (``"net,pid"``) or an iterable of
@@ -78,6 +83,8 @@ class DiscoveryOptions:
     engine_endpoints: tuple[str, ...] = attrs.field(default=(), converter=_endpoints)
     engine_timeout: float = attrs.field(default=3.0, converter=float, validator=attrs.validators.and_(
         attrs.validators.gt(0.0), attrs.validators.le(300.0)))
+    with_mounts: bool = False
+    listmount: bool = True
     native: bool | None = None
     workers: int = attrs.field(default=2, validator=attrs.validators.and_(
         attrs.validators.instance_of(int), attrs.validators.ge(1), attrs.validators.le(16)))
@@ -88,15 +95,19 @@ class DiscoveryOptions:
 
     @property
     def effective_types(self) -> NamespaceType:
-        """``types``, plus USER when ownership is asked for (and any type at all is)."""
-        if self.with_ownership and int(self.types):
-            return self.types | NamespaceType.USER
-        return self.types
+        """``types``, plus USER when ownership is asked for (and any type at all is),
+        plus MNT when mounts are."""
+        types = self.types
+        if self.with_ownership and int(types):
+            types |= NamespaceType.USER
+        if self.with_mounts:
+            types |= NamespaceType.MNT
+        return types
 
 
 #: Every namespace source and relation, the process table with cgroups and
 #: freezer state; no PID map, mounts, affinity or containers. The default.
 STANDARD = DiscoveryOptions()
 
-#: STANDARD plus the PID map, CPU affinity and containers.
-FULL = DiscoveryOptions(with_pid_map=True, with_affinity=True, with_containers=True)
+#: STANDARD plus the PID map, CPU affinity, the mount tables and containers.
+FULL = DiscoveryOptions(with_pid_map=True, with_affinity=True, with_mounts=True, with_containers=True)

@@ -14,7 +14,14 @@ parameters scaled from the 10k line of FINDINGS.md), waits for its READY line an
 * ``lsns --json``;
 * the C yardstick ``scan -n -L -H -x ptfsmiP``, single-threaded and with ``-j 2``;
 * completeness: how many of the namespaces the workload created each tool found, in total
-  and per visibility class, and (lxkns, scan) how many owner/parent relations match.
+  and per visibility class, and (lxkns, scan) how many owner/parent relations match;
+* mount tables, in one more fresh child (round-robin, after a warm-up of each): ``FULL``
+  (mount tables read with listmount()/statmount()), ``FULL`` reading mountinfo instead,
+  ``FULL`` without mounts, the mount tables alone (``types=MNT``, only what finds mount
+  namespaces) both ways, and ``FULL`` with the pure-Python scanner; plus how many of the
+  workload's extra mounts (in groups of five, with overmounts) each found with the hidden
+  flags the workload expects, and whether listmount, mountinfo and the pure scanner gave the
+  same tables of the workload's mount namespaces.
 
 Wall time and peak RSS (``ru_maxrss``) of each child come from ``wait4()`` in a tiny C
 launcher built beside the yardstick: a child forked straight from this Python process would
@@ -91,6 +98,83 @@ json.dump({"scanner": d.scanner, "import_s": import_s, "warmup_s": warmup_s, "ti
            "namespaces": nss, "n_namespaces": len(d), "n_processes": len(d.processes),
            "diagnostics": diags}, sys.stdout)
 """
+
+# mount tables: several option sets timed round-robin in one interpreter; prints JSON
+MOUNTS_RUNNER = r"""
+import gc, json, sys, time
+import lxkns
+runs, manifest = int(sys.argv[1]), json.load(open(sys.argv[2]))
+MOUNTS_ONLY = lxkns.DiscoveryOptions(
+    types=lxkns.MNT, from_sockets=False, with_hierarchy=False, with_ownership=False,
+    with_user_names=False, with_cmdline=False, with_cgroups=False, with_freezer=False,
+    with_mounts=True)
+VARIANTS = {
+    "full": lxkns.FULL,
+    "full-mountinfo": lxkns.FULL.replace(listmount=False),
+    "full-no-mounts": lxkns.FULL.replace(with_mounts=False),
+    "mounts-only": MOUNTS_ONLY,
+    "mounts-only-mountinfo": MOUNTS_ONLY.replace(listmount=False),
+    "full-pure": lxkns.FULL.replace(native=False),
+}
+# the workload's mount namespaces (not the host's: other things on the host change it meanwhile)
+OURS = {m["ino"] for m in manifest["mount_namespaces"]} - {manifest["host_ns"]["mnt"]}
+
+def tables(d):  # a digest of each table: what listmount, mountinfo and pure must agree on
+    out = {}
+    for nsid in d.mounts:
+        if nsid.ino not in OURS:
+            continue
+        ns = d.namespace(nsid, lxkns.MNT)
+        out[nsid.ino] = hash(tuple(
+            (m.mount_id, m.parent_id, m.mount_point, m.root, m.fstype, m.source, m.mount_options,
+             m.super_options, tuple(sorted(m.tags.items())), m.hidden) for m in ns.mount_points))
+    return out
+
+def extra_mounts(d):
+    ok = total = 0
+    for s in manifest["sets"]:
+        expected = {}
+        for rec in s.get("mounts", []):
+            expected.setdefault(rec["mountpoint"], []).append(rec["hidden"])
+        paths = d.mounts.get(lxkns.NamespaceID(d.nsfs_dev, s["ns"]["mnt"]), {})
+        for path, hidden in expected.items():
+            total += len(hidden)
+            got = [m.hidden for m in paths[path].mounts] if path in paths else []
+            ok += sum(1 for a, b in zip(got, hidden) if a == b) if len(got) == len(hidden) else 0
+    return [ok, total]
+
+def summary(d):
+    nss = [d.namespace(nsid, lxkns.MNT) for nsid in d.mounts]
+    counts = {"mount_namespaces": len(d.namespaces[lxkns.MNT]), "tables": len(nss),
+              "via_listmount": sum(1 for ns in nss if ns.mount_table_via == "listmount"),
+              "mount_points": sum(len(ns.mount_points) for ns in nss),
+              "hidden": sum(1 for ns in nss for m in ns.mount_points if m.hidden)}
+    return counts, extra_mounts(d), tables(d), [str(x) for x in d.diagnostics]
+
+# one discovery at a time is alive: a heap holding several would make every GC pass dearer
+times = {k: [] for k in VARIANTS}
+for o in VARIANTS.values():  # warm-up
+    lxkns.discover(o)
+counts, extra, digests, diagnostics = {}, {}, {}, {}
+for rnd in range(runs):
+    for k, o in VARIANTS.items():
+        gc.collect()
+        t0 = time.perf_counter()
+        d = lxkns.discover(o)
+        times[k].append(time.perf_counter() - t0)
+        if rnd == runs - 1:
+            counts[k], extra[k], digests[k], diagnostics[k] = summary(d)
+        d = None
+a, b, c = digests["full"], digests["full-mountinfo"], digests["full-pure"]
+json.dump({"times": times, "counts": counts, "extra_mounts": extra,
+           "listmount_vs_mountinfo_differ": sorted(i for i in a.keys() | b.keys() if a.get(i) != b.get(i)),
+           "native_vs_pure_differ": sorted(i for i in b.keys() | c.keys() if b.get(i) != c.get(i)),
+           "diagnostics": diagnostics["full"]}, sys.stdout)
+"""
+MOUNT_ROWS = (("full", "FULL (mounts via listmount)"), ("full-mountinfo", "FULL (mounts via mountinfo)"),
+              ("full-no-mounts", "FULL without mounts"), ("mounts-only", "mount tables alone, listmount"),
+              ("mounts-only-mountinfo", "mount tables alone, mountinfo"),
+              ("full-pure", "FULL, pure-Python scanner"))
 
 
 # Measures one command: forks it from a small process (a fork of this Python process would
@@ -440,6 +524,17 @@ def exited(workload: subprocess.Popen[str]) -> str:
     return f" (the workload exited with status {workload.returncode} during the measurements)"
 
 
+def measure_mounts(runs: int, tools: Tools, tmp: Path) -> dict[str, Any]:
+    """The MOUNTS_RUNNER variants in one fresh interpreter; the manifest gives the extra mounts."""
+    stem = tmp / "mounts"
+    s = run_child(tools.runwait, [sys.executable, "-c", MOUNTS_RUNNER, str(runs),
+                                  str(tmp / "manifest.json")], stem)
+    data: dict[str, Any] = json.loads(Path(f"{stem}.out").read_text())
+    data["rss_kib"] = s.rss_kib
+    data["medians"] = {k: statistics.median(v) for k, v in data["times"].items()}
+    return data
+
+
 def measure_all(manifest: dict[str, Any], tools: Tools, runs: int, tmp: Path) -> dict[str, Any]:
     """All measurements against the running workload, keyed by tool."""
     py = sys.executable
@@ -470,6 +565,7 @@ def measure_all(manifest: dict[str, Any], tools: Tools, runs: int, tmp: Path) ->
     out["cold"] = asdict(cold)
     out["ratios"] = ratios(res)
     out["native_vs_pure"] = differences(found["lxkns-native"], found["lxkns-pure"])
+    out["mounts"] = measure_mounts(runs, tools, tmp)
     return out
 
 
@@ -534,6 +630,31 @@ def print_size(fig: dict[str, Any]) -> None:
     for name, value in res["ratios"].items():
         print(f"  {name:42s} {value:6.2f}")
     print_problems(res)
+    print_mounts(res["mounts"], procs)
+
+
+def print_mounts(m: dict[str, Any], procs: int) -> None:
+    """The mount table figures: times, what was found, and whether the ways agree."""
+    med = m["medians"]
+    print(f"\nmount tables (in-process, peak RSS {m['rss_kib'] / 1024:.1f} MiB for all variants):")
+    print(f"{'variant':40s} {'median s':>9s} {'min s':>8s} {'µs/proc':>8s} {'mntns':>6s} {'tables':>6s} "
+          f"{'listmnt':>7s} {'mounts':>7s} {'hidden':>7s} {'extra ok':>11s}")
+    for key, label in MOUNT_ROWS:
+        c, (ok, total) = m["counts"][key], m["extra_mounts"][key]
+        print(f"{label:40s} {med[key]:9.3f} {min(m['times'][key]):8.3f} {med[key] * 1e6 / procs:8.0f} "
+              f"{c['mount_namespaces']:6d} {c['tables']:6d} {c['via_listmount']:7d} "
+              f"{c['mount_points']:7d} {c['hidden']:7d} {f'{ok}/{total}':>11s}")
+    for key, how in (("full", "listmount"), ("full-mountinfo", "mountinfo")):
+        print(f"  mounts' share of FULL ({how})    {' ' * (13 - len(how))}"
+              f"{med[key] - med['full-no-mounts']:6.3f} s")
+    print(f"  listmount / mountinfo, mount tables alone     "
+          f"{med['mounts-only'] / med['mounts-only-mountinfo']:6.2f}")
+    print(f"  listmount / mountinfo, FULL                   {med['full'] / med['full-mountinfo']:6.2f}")
+    for what in ("listmount_vs_mountinfo_differ", "native_vs_pure_differ"):
+        if m[what]:
+            print(f"  {what.replace('_', ' ')}: {len(m[what])} mount namespaces, e.g. {m[what][:5]}")
+    for diag in m["diagnostics"]:
+        print(f"  FULL diagnostic: {diag}")
 
 
 def completeness_cells(comp: dict[str, Any] | None, same: bool) -> str:
