@@ -127,6 +127,8 @@ def landscape() -> dict[str, Any]:
             "with-user-names": True, "with-cmdline": True, "with-cgroups": True, "with-freezer": True,
             "with-pid-map": True, "with-affinity-scheduling": False, "with-task-affinity-scheduling": False,
             "with-credentials": True, "with-mounts": False, "labels": {},
+            "with-containers": True, "listmount": True, "detect-engines": True, "engine-endpoints": [],
+            "engine-timeout": 3.0,
             "scanned-namespace-types": ["mnt", "user", "pid", "net"], "types": ["mnt", "user", "pid", "net"],
         },
         "namespaces": {str(n["nsid"]): n for n in ns},
@@ -134,7 +136,15 @@ def landscape() -> dict[str, Any]:
         "processes": {str(p["pid"]): p for p in processes},
         "pidmap": [[{"pid": pid, "nsid": nsid} for pid, nsid in chain] for chain in chains.values()],
         "socket-processes": {"88001": [1500]},
-        "containers": {}, "container-engines": {}, "container-groups": {},
+        "containers": {"2000": {"id": DOCKER_ID, "name": "web", "type": "docker.com",
+                                "flavor": "docker.com", "pid": 2000, "paused": False, "labels": {},
+                                "groups": [1], "engine": 1}},
+        "container-engines": {"1": {"id": "engine-1", "type": "docker.com", "version": "27.0",
+                                    "api": "unix:///run/docker.sock", "pid": 900, "labels": {},
+                                    "containers": [2000]}},
+        "container-groups": {"1": {"name": "webapp", "type": "com.docker.compose.project",
+                                   "flavor": "com.docker.compose.project", "containers": [2000],
+                                   "labels": {}}},
         "cpus-online": [[0, 1]],
         "diagnostics": [{"kind": "denied", "stage": "namespaces", "count": 2, "errno": 13,
                          "message": "cannot read the namespaces of a process: permission denied",
@@ -143,15 +153,17 @@ def landscape() -> dict[str, Any]:
 
 
 def go_new() -> dict[str, Any]:
-    """The landscape as the current Go lxkns writes it: no additions, containers and mounts."""
+    """The landscape as the current Go lxkns writes it: no additions, and a mount table."""
     d = copy.deepcopy(landscape())
     for key in ("lxkns-schema", "producer", "scanner", "nsfs-dev", "procfs-root", "initial-namespaces",
                 "socket-processes", "diagnostics", "pidmap"):
         del d[key]
     opts = d["discovery-options"]
     for key in ("from-sockets", "with-user-names", "with-cmdline", "with-cgroups", "with-pid-map",
-                "with-credentials", "types"):
+                "with-credentials", "types", "with-containers", "listmount", "detect-engines",
+                "engine-endpoints", "engine-timeout"):
         del opts[key]
+    opts["with-mounts"] = True
     opts["scanned-namespace-types"] = ["mnt", "user", "pid", "net"]
     for n in d["namespaces"].values():
         n.pop("sources")
@@ -162,14 +174,6 @@ def go_new() -> dict[str, Any]:
             x.pop("state")
         p.pop("euid")
         p.pop("effective-caps")
-    d["containers"] = {"2000": {"id": DOCKER_ID, "name": "web", "type": "docker.com", "flavor": "docker.com",
-                                "pid": 2000, "paused": False, "labels": {}, "groups": [1], "engine": 1}}
-    d["container-engines"] = {"1": {"id": "engine-1", "type": "docker.com", "version": "27.0",
-                                    "api": "unix:///run/docker.sock", "pid": 900, "labels": {},
-                                    "containers": [2000]}}
-    d["container-groups"] = {"1": {"name": "webapp", "type": "com.docker.compose.project",
-                                   "flavor": "com.docker.compose.project", "containers": [2000],
-                                   "labels": {}}}
     d["mounts"] = {str(M0): {"/": {"mounts": [{
         "mountid": 28, "parentid": 1, "major": 8, "minor": 2, "root": "/", "mountpoint": "/",
         "mountoptions": ["rw"], "tags": {"shared": "1"}, "fstype": "ext4", "source": "/dev/sda2",

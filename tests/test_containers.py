@@ -481,4 +481,10 @@ def test_container_discovery_leaves_no_thread_or_fd_behind(tmp_path: Path) -> No
             if after == before:
                 break
             time.sleep(0.01)
-    assert after == before
+    extra = {}
+    for fd in set(after[0]) - set(before[0]):
+        try:
+            extra[fd] = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            extra[fd] = "?"
+    assert after == before, extra

@@ -50,6 +50,27 @@ def everything(d: Discovery) -> dict[str, Any]:
     out["diagnostics"] = d.diagnostics
     out["ids"] = sorted((ns.type.type_name, ns.id.dev, ns.id.ino) for ns in d.all_namespaces())
     out["rest"] = (d.online_cpus, d.nsfs_dev, d.scanner, d.procfs_root)
+    out["mounts"] = {
+        nsid.ino: {path: ([(m.mount_id, m.parent_id, m.major, m.minor, m.root, m.fstype, m.source,
+                            m.mount_options, dict(m.tags), m.super_options, m.hidden,
+                            m.parent.mount_id if m.parent else None,
+                            sorted(c.mount_id for c in m.children),
+                            sorted((p.mntns_id.ino, p.mount_id) for p in m.peers),
+                            sorted((p.mntns_id.ino, p.mount_id) for p in m.masters))
+                           for m in mp.mounts],
+                          mp.parent.path if mp.parent else None, [c.path for c in mp.children],
+                          mp.visible.mount_id if mp.visible else None)
+                   for path, mp in paths.items()}
+        for nsid, paths in d.mounts.items()}
+    out["containers"] = sorted(
+        (c.id, c.name, c.type, c.flavor, c.pid, c.paused, dict(c.labels),
+         c.engine.key if c.engine else None, [(g.type, g.name) for g in c.groups],
+         c.process.pid if c.process else None, [x.name for x in c.enclosing])
+        for c in d.containers if c.pid)
+    out["engines"] = sorted((e.key, e.version, e.pid, dict(e.labels), e.container.pid if e.container else None,
+                             [c.pid for c in e.containers if c.pid]) for e in d.container_engines)
+    out["groups"] = sorted((g.type, g.name, g.flavor, dict(g.labels), [c.pid for c in g.containers])
+                           for g in d.container_groups)
     return out
 
 
@@ -247,9 +268,24 @@ def test_a_dump_of_the_go_lxkns_imports() -> None:
     assert d.process(2000).cpu_cgroup == f"/system.slice/docker-{landscape.DOCKER_ID}.scope"
     assert d.process(1200).euid is None
     assert d.process(1500).for_children == {}  # the Go format does not say
-    # what this version cannot model is left out, and it says so
-    assert [(x.stage, x.kind) for x in d.diagnostics] == [("import", lxkns.DiagnosticKind.UNSUPPORTED)] * 2
-    assert "containers" in d.diagnostics[0].message and "mounts" in d.diagnostics[1].message
+    # containers, their engine and group, tied to their process and its namespaces
+    (web,) = d.containers
+    assert (web.id, web.name, web.type, web.pid, web.paused) == (landscape.DOCKER_ID, "web", "docker.com",
+                                                                  2000, False)
+    assert web.process is d.process(2000) and d.process(2000).container is web
+    assert web.engine is not None and (web.engine.id, web.engine.version, web.engine.pid) == (
+        "engine-1", "27.0", 900)
+    assert web.engine.containers == (web,) and web.engine.process is None  # 900 is not in the dump
+    (project,) = d.container_groups
+    assert project.name == "webapp" and project.containers == (web,) and web.groups == (project,)
+    assert "web" in d.process(2000).namespaces[lxkns.NET].container_names()
+    # the mount table, as the Go lxkns computed it
+    root = d.mounts[d.namespace(M0, lxkns.MNT).id]["/"]
+    (m,) = root.mounts
+    assert (m.mount_id, m.parent_id, m.fstype, m.source, m.hidden) == (28, 1, "ext4", "/dev/sda2", False)
+    assert dict(m.tags) == {"shared": "1"} and root.visible is m
+    assert d.options.with_mounts and d.options.with_containers
+    assert d.diagnostics == ()
 
 
 def test_an_old_dump_of_the_go_lxkns_imports() -> None:

@@ -124,6 +124,8 @@ class Builder:
     engines: list[EngineDraft] = field(default_factory=list)  # container engines, decorated
     # mount namespace ino -> its mount table (in mount order) and how it was read
     mount_tables: dict[int, tuple[list[MountInfo], str]] = field(default_factory=dict)
+    # mount namespace ino -> hidden flags given with its table (imports), else computed
+    mount_hidden: dict[int, list[bool]] = field(default_factory=dict)
 
     def draft(self, link: int, ino: int, source: Source) -> NsDraft:
         """The draft of a namespace, created on its first sighting."""

@@ -18,7 +18,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from .._lowlevel import NLINKS, Missing, ProcRecord, ScanResult
+from .._lowlevel.parsers import MountInfo
 from .._lowlevel.records import LINK_PID, LINK_PID_FOR_CHILDREN, LINK_TIME, LINK_TIME_FOR_CHILDREN
+from ..decorators import EngineDraft
 from ..model import Discovery, DiscoveryOptions, NamespaceType, Source
 from ..model.diagnostics import Diagnostic, DiagnosticKind
 from . import freeze, initial, leaders
@@ -136,6 +138,16 @@ class Importer:
 
     def set_socket_processes(self, sockets: Mapping[int, Sequence[int]]) -> None:
         self.b.socket_processes = {ino: list(pids) for ino, pids in sockets.items()}
+
+    def add_mount_table(self, mntns: int, table: Sequence[MountInfo], via: str,
+                        hidden: Sequence[bool]) -> None:
+        """A mount namespace's mount table, with the hidden flag of each mount as given."""
+        self.b.mount_tables[mntns] = (list(table), via)
+        self.b.mount_hidden[mntns] = list(hidden)
+
+    def add_engines(self, engines: Sequence[EngineDraft]) -> None:
+        """Container engines with their containers and groups (already decorated)."""
+        self.b.engines.extend(engines)
 
     def restore_diagnostic(self, diag: Diagnostic) -> None:
         self.b.diagnostics.restore(diag)

@@ -64,8 +64,10 @@ def _order(m: MountPoint) -> tuple[int, int]:
     return (m.mntns_id.ino, m.mount_id)
 
 
-def _freeze_table(ns: MountNamespace, table: list[MountInfo], via: str) -> Mapping[str, MountPath]:
-    hidden = hidden_mounts([(m.mount_id, m.parent_id, m.mount_point) for m in table])
+def _freeze_table(ns: MountNamespace, table: list[MountInfo], via: str,
+                  hidden: list[bool] | None = None) -> Mapping[str, MountPath]:
+    if hidden is None:
+        hidden = hidden_mounts([(m.mount_id, m.parent_id, m.mount_point) for m in table])
     nsid = ns.id
     points = [
         MountPoint(mntns_id=nsid, mount_id=m.mount_id, parent_id=m.parent_id, major=m.major,
@@ -147,7 +149,7 @@ def freeze_mounts(b: Builder, namespaces: Mapping[tuple[int, int], Namespace]
         if not isinstance(ns, MountNamespace):
             continue
         table, via = b.mount_tables[ino]
-        out[ns.id] = _freeze_table(ns, table, via)
+        out[ns.id] = _freeze_table(ns, table, via, b.mount_hidden.get(ino))
         frozen.append(ns)
     _link_propagation(frozen)
     return MappingProxyType(out)

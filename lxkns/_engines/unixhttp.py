@@ -115,6 +115,7 @@ class Response:
 
 def get(conn: UnixHTTPConnection, url: str) -> Response:
     """GET ``url`` on a kept-alive connection; EngineError subclasses for every failure."""
+    resp: http.client.HTTPResponse | None = None
     try:
         conn.request("GET", url, headers={"Accept": "application/json"})
         resp = conn.getresponse()
@@ -127,5 +128,9 @@ def get(conn: UnixHTTPConnection, url: str) -> Response:
         headers = {k.lower(): v for k, v in resp.getheaders()}
         return Response(resp.status, headers, body)
     except Exception as exc:
+        # a response half read keeps its own reference to the socket: close both now, not
+        # whenever the exception's traceback is collected
+        if resp is not None:
+            resp.close()
         conn.close()
         raise classify(exc, f"GET {url}") from None

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..errors import ParseError
 from ..model import Discovery, DiscoveryOptions, NamespaceType
 from ..model.types import ALL_TYPES
-from ._read import Path, array, boolean, fail, namespace_type, obj, string
+from ._read import Path, array, boolean, fail, namespace_type, obj, string, strings
 from ._sections import LoadContext, Section
 
 KEY = "discovery-options"
@@ -36,6 +37,9 @@ _OUR_FLAGS = (
     ("with_cgroups", "with-cgroups"),
     ("with_pid_map", "with-pid-map"),
     ("with_credentials", "with-credentials"),
+    ("with_containers", "with-containers"),
+    ("listmount", "listmount"),
+    ("detect_engines", "detect-engines"),
 )
 
 
@@ -50,7 +54,9 @@ def dump(d: Discovery) -> dict[str, Any]:
     out.update({key: getattr(o, attr) for attr, key in _OUR_FLAGS})
     out["with-affinity-scheduling"] = o.with_affinity
     out["with-task-affinity-scheduling"] = o.with_affinity
-    out["with-mounts"] = False
+    out["with-mounts"] = o.with_mounts
+    out["engine-endpoints"] = list(o.engine_endpoints)
+    out["engine-timeout"] = o.engine_timeout
     out["scanned-namespace-types"] = _type_names(o.effective_types)
     out["types"] = _type_names(o.types)
     out["labels"] = {}
@@ -85,7 +91,9 @@ def load(doc: Mapping[str, Any], ctx: LoadContext) -> None:
             value = not skipped if skipped is not None else False
         changes[attr] = value
     defaults = {"from_sockets": changes["from_fds"], "with_user_names": True, "with_cmdline": True,
-                "with_cgroups": True, "with_pid_map": has_pid_map, "with_credentials": False}
+                "with_cgroups": True, "with_pid_map": has_pid_map, "with_credentials": False,
+                "with_containers": bool(doc.get("containers")), "listmount": True,
+                "detect_engines": True}
     for attr, name in _OUR_FLAGS:
         value = _flag(o, name, path)
         changes[attr] = defaults[attr] if value is None else value
@@ -106,11 +114,22 @@ def load(doc: Mapping[str, Any], ctx: LoadContext) -> None:
     if labels is not None:
         for name, value in obj(labels, (*path, "labels")).items():
             string(value, (*path, "labels", name))
-    if "with-mounts" in o and o["with-mounts"] is not None:
-        boolean(o["with-mounts"], (*path, "with-mounts"))
+    mounts = _flag(o, "with-mounts", path)
+    changes["with_mounts"] = mounts if mounts is not None else doc.get("mounts") is not None
+    endpoints = o.get("engine-endpoints")
+    if endpoints is not None:
+        changes["engine_endpoints"] = strings(endpoints, (*path, "engine-endpoints"))
+    timeout = o.get("engine-timeout")
+    if timeout is not None:
+        if type(timeout) not in (int, float) or not 0 < timeout <= 300:
+            fail((*path, "engine-timeout"), "expected seconds, more than 0 and at most 300")
+        changes["engine_timeout"] = float(timeout)
     if changes["with_pid_map"] and not has_pid_map and ctx.ours:
         fail(path, "with-pid-map is true but the dump has no pidmap")
-    ctx.options = DiscoveryOptions(**changes)
+    try:
+        ctx.options = DiscoveryOptions(**changes)
+    except ParseError as exc:  # an engine endpoint that makes no sense
+        fail((*path, "engine-endpoints"), exc.reason)
 
 
 SECTION = Section("options", (KEY,), dump, load)
