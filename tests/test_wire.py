@@ -67,7 +67,8 @@ def everything(d: Discovery) -> dict[str, Any]:
          c.engine.key if c.engine else None, [(g.type, g.name) for g in c.groups],
          c.process.pid if c.process else None, [x.name for x in c.enclosing])
         for c in d.containers if c.pid)
-    out["engines"] = sorted((e.key, e.version, e.pid, dict(e.labels), e.container.pid if e.container else None,
+    out["engines"] = sorted((e.key, e.version, e.pid, dict(e.labels),
+                             e.container.pid if e.container else None,
                              [c.pid for c in e.containers if c.pid]) for e in d.container_engines)
     out["groups"] = sorted((g.type, g.name, g.flavor, dict(g.labels), [c.pid for c in g.containers])
                            for g in d.container_groups)
