@@ -13,8 +13,9 @@ import pytest
 import lxkns
 from lxkns import DiagnosticKind
 
-from conftest import IS_ROOT, SCANNERS, discover, nsbuild
+from conftest import SCANNERS, discover, nsbuild
 from graphs import summary
+from privdrop import as_nobody
 
 TYPES = {t.type_name: t for t in lxkns.NamespaceType.all().members()}
 
@@ -109,37 +110,9 @@ def _unprivileged_probe(native: bool) -> dict[str, object]:
     }
 
 
-def _as_nobody(native: bool) -> dict[str, object]:
-    """Run the probe in a forked child that dropped to UID/GID 65534 and all capabilities
-    (no exec: the interpreter may live where nobody cannot read, like /root/.pyenv)."""
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child
-        code = 1
-        try:
-            os.close(r)
-            os.setgroups([])
-            os.setresgid(65534, 65534, 65534)
-            os.setresuid(65534, 65534, 65534)
-            result = _unprivileged_probe(native)
-            os.write(w, json.dumps(result).encode())
-            code = 0
-        except BaseException as exc:
-            os.write(w, json.dumps({"error": repr(exc)}).encode())
-        finally:
-            os._exit(code)
-    os.close(w)
-    with os.fdopen(r, "rb") as f:
-        data = f.read()
-    _, status = os.waitpid(pid, 0)
-    result: dict[str, object] = json.loads(data)
-    assert os.waitstatus_to_exitcode(status) == 0, result
-    return result
-
-
 @pytest.mark.unprivileged
 def test_unprivileged_discovery_sees_its_own_and_says_what_was_denied(scanner: str) -> None:
-    r = _as_nobody(scanner == "native") if IS_ROOT else _unprivileged_probe(scanner == "native")
+    r = as_nobody(_unprivileged_probe, scanner == "native")
     assert r["uid"] != 0
     assert r["found"] == r["own"]
     assert all(r["refs"].values())  # type: ignore[attr-defined]
