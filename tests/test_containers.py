@@ -466,25 +466,33 @@ def test_a_decorator_that_fails_is_a_diagnostic(monkeypatch: pytest.MonkeyPatch,
     assert ("a decorator plugin could not be loaded", ("missing: ImportError: x",)) in found
 
 
+def _open_now() -> tuple[set[str], set[str]]:
+    return set(os.listdir("/proc/self/fd")), set(os.listdir("/proc/self/task"))
+
+
+def _settled(timeout: float = 5.0) -> tuple[set[str], set[str]]:
+    """fds and threads once they stop changing: a joined thread may show for a moment while
+    the kernel ends it, and grpcio closes an abandoned connection's socket from its own
+    threads, a little later."""
+    last, end = _open_now(), time.monotonic() + timeout
+    while time.monotonic() < end:
+        time.sleep(0.05)
+        now = _open_now()
+        if now == last:
+            return now
+        last = now
+    return last
+
+
 def test_container_discovery_leaves_no_thread_or_fd_behind(tmp_path: Path) -> None:
     pytest.importorskip("grpc", reason="grpcio is not installed")
     with fake_engine("dockerd", "ok", tmp_path), fake_engine("containerd", "hang", tmp_path), \
          fake_engine("dockerd", "hang", tmp_path):
         lxkns.discover(lxkns.STANDARD, with_containers=True, engine_timeout=0.3)
-        before = (sorted(os.listdir("/proc/self/fd")), sorted(os.listdir("/proc/self/task")))
+        fds, threads = _settled()
         for _ in range(3):
             lxkns.discover(lxkns.STANDARD, with_containers=True, engine_timeout=0.3)
-        # a joined thread may show for a moment while the kernel ends it, and grpcio closes
-        # the socket of an abandoned connection attempt from its own threads, a little later
-        for _ in range(500):
-            after = (sorted(os.listdir("/proc/self/fd")), sorted(os.listdir("/proc/self/task")))
-            if after == before:
-                break
-            time.sleep(0.01)
-    extra = {}
-    for fd in set(after[0]) - set(before[0]):
-        try:
-            extra[fd] = os.readlink(f"/proc/self/fd/{fd}")
-        except OSError:
-            extra[fd] = "?"
-    assert after == before, extra
+        fds_after, threads_after = _settled()
+    left = {fd: os.readlink(f"/proc/self/fd/{fd}") for fd in fds_after - fds}
+    assert not left, left
+    assert threads_after <= threads
