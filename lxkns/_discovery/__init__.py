@@ -9,7 +9,6 @@ from ..model import STANDARD, Discovery, DiscoveryOptions
 from . import (
     affinity,
     cgroups,
-    containers,
     credentials,
     failures,
     freeze,
@@ -80,6 +79,8 @@ def discover(options: DiscoveryOptions = STANDARD, /, *, procfs_root: str = "/pr
     if options.with_mounts:
         mounts.add_mounts(b)
     if options.with_containers:
+        from . import containers
+
         containers.add_containers(b)
     failures.add_failures(b)
     return freeze.freeze(b)

@@ -22,7 +22,6 @@ import functools
 import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 
 GROUP = "lxkns.decorators"
 BUILTIN = ("composer", "kubernetes", "dockerplugin", "devcontainer")
@@ -104,6 +103,8 @@ def load() -> tuple[tuple[tuple[str, Decorator], ...], tuple[tuple[str, str], ..
     """
     found: dict[str, Decorator] = {}
     failed: list[tuple[str, str]] = []
+    from importlib.metadata import entry_points
+
     for ep in entry_points(group=GROUP):
         if ep.name in found:
             continue

@@ -28,7 +28,6 @@ import gc
 import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from importlib import resources
 from typing import Any
 
 from ..errors import WireFormatError
@@ -111,6 +110,8 @@ def from_json(text: str | bytes) -> Discovery:
 
 def schema() -> dict[str, Any]:
     """The JSON schema (draft 2020-12) of what :func:`to_dict` writes."""
+    from importlib import resources
+
     text = resources.files(__package__).joinpath("schema/lxkns-wire.schema.json").read_text("utf-8")
     result: dict[str, Any] = json.loads(text)
     return result
