@@ -137,7 +137,8 @@ def _load_one(key: str, value: Any, ctx: LoadContext) -> None:
     loose = optional(o, "loose-threads", path, lambda v, p: positives(v, p, "TID"), [])
     for i, tid in enumerate(loose):
         ctx.need_task((*path, "loose-threads", i), tid)
-    holders = optional(o, "holders", path, lambda v, p: positives(v, p, "PID"), None)
+    # ours leaves out empty holder lists; the Go lxkns' dumps never say: derive them
+    holders = optional(o, "holders", path, lambda v, p: positives(v, p, "PID"), [] if ctx.ours else None)
     for i, pid in enumerate(holders or ()):
         ctx.need_process((*path, "holders", i), pid)
     uid = optional(o, "user-id", path, lambda v, p: integer(v, p, 0, UINT32_MAX), None)
