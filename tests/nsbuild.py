@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 PRELUDE = r'''
-import ctypes, errno, json, os, platform, signal, socket, subprocess, sys, threading, time
+import contextlib, ctypes, errno, json, os, platform, signal, socket, subprocess, sys, threading, time
 libc = ctypes.CDLL(None, use_errno=True)
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x20000, 0x10000000, 0x20000000, 0x40000000
 CLONE_NEWTIME, CLONE_FS, CLONE_NEWUTS = 0x80, 0x200, 0x04000000
@@ -77,6 +77,18 @@ def mnt_id(path):
     finally:
         os.close(fd)
     raise RuntimeError("no mnt_id in fdinfo")
+
+@contextlib.contextmanager
+def private_tmpfs(base):
+    """A fresh tmpfs at base on the host that propagates nowhere; gone again afterwards."""
+    os.makedirs(base, exist_ok=True)
+    mount("lxkns-test", base, "tmpfs")
+    mount(None, base, None, MS_PRIVATE)
+    try:
+        yield base
+    finally:
+        umount2(base, MNT_DETACH)
+        os.rmdir(base)
 
 def report(**facts):
     sys.stdout.write(json.dumps(facts) + "\n")
@@ -252,36 +264,25 @@ hold()
 
 NETNS_BINDMOUNT = '''
 # a network namespace bind-mounted on a file, with no process left in it
-base = BASE
-os.makedirs(base, exist_ok=True)
-subprocess.run(["mount", "-t", "tmpfs", "lxkns-test", base], check=True)
-subprocess.run(["mount", "--make-private", base], check=True)
-target = os.path.join(base, "net ns")
-open(target, "w").close()
-try:
+with private_tmpfs(BASE) as base:
+    target = os.path.join(base, "net ns")
+    open(target, "w").close()
     subprocess.run(["unshare", f"--net={target}", "true"], check=True)
     report(path=target, net=os.stat(target).st_ino)
     hold()
-finally:
-    subprocess.run(["umount", "-l", base], check=False)
-    os.rmdir(base)
 '''
 
 NESTED_PROCESSLESS = '''
 # a mount namespace with no process, only bind-mounted on a file on the host;
 # inside it (and only there) a network namespace bind-mounted on a file
-base = BASE
-os.makedirs(base, exist_ok=True)
-subprocess.run(["mount", "-t", "tmpfs", "lxkns-test", base], check=True)
-subprocess.run(["mount", "--make-private", base], check=True)
-mntfile = os.path.join(base, "mnt")
-inner = os.path.join(base, "inner")
-open(mntfile, "w").close()
-os.mkdir(inner)
-script = (f"mount -t tmpfs inner {inner} && touch {inner}/net && "
-          f"unshare --net={inner}/net true && stat -L -c %i {inner}/net")
-try:
-    for attempt in range(6):
+with private_tmpfs(BASE) as base:
+    mntfile = os.path.join(base, "mnt")
+    inner = os.path.join(base, "inner")
+    open(mntfile, "w").close()
+    os.mkdir(inner)
+    script = (f"mount -t tmpfs inner {inner} && touch {inner}/net && "
+              f"unshare --net={inner}/net true && stat -L -c %i {inner}/net")
+    for attempt in range(6):  # mount namespace IDs are not ordered: bind mounts may be refused
         cpu = attempt % os.cpu_count()
         out = subprocess.run(["taskset", "-c", str(cpu), "unshare", f"--mount={mntfile}",
                               "--propagation", "private", "sh", "-c", script],
@@ -294,40 +295,34 @@ try:
     report(mntfile=mntfile, mnt=os.stat(mntfile).st_ino, inner=f"{inner}/net",
            net=int(out.stdout.split()[-1]))
     hold()
-finally:
-    subprocess.run(["umount", "-l", base], check=False)
-    os.rmdir(base)
 '''
 
 BOUND_USER_AND_PID = '''
 # a user and a PID namespace, both only bind-mounted on files: hierarchy must reach them too
-base = BASE
-os.makedirs(base, exist_ok=True)
-subprocess.run(["mount", "-t", "tmpfs", "lxkns-test", base], check=True)
-subprocess.run(["mount", "--make-private", base], check=True)
-user, pid = os.path.join(base, "user"), os.path.join(base, "pid")
-open(user, "w").close()
-open(pid, "w").close()
-sleeper = subprocess.Popen(["unshare", "--user", "--map-root-user", "--pid", "--fork", "sleep", "1000"])
-try:
-    while True:  # wait for the forked sleep, inside both new namespaces
-        kids = open(f"/proc/{sleeper.pid}/task/{sleeper.pid}/children").read().split()
-        if kids and ino(f"/proc/{kids[0]}/ns/pid") != ino("/proc/self/ns/pid"):
-            break
-        time.sleep(0.01)
-    for path, link in ((user, "user"), (pid, "pid")):
-        subprocess.run(["mount", "--bind", f"/proc/{kids[0]}/ns/{link}", path], check=True)
-    os.kill(int(kids[0]), signal.SIGKILL)
-    sleeper.kill()
-    sleeper.wait()
-    while os.path.exists(f"/proc/{kids[0]}"):
-        time.sleep(0.01)
-    report(user_path=user, pid_path=pid, user=os.stat(user).st_ino, pid=os.stat(pid).st_ino)
-    hold()
-finally:
-    sleeper.kill()
-    subprocess.run(["umount", "-l", base], check=False)
-    os.rmdir(base)
+with private_tmpfs(BASE) as base:
+    user, pid = os.path.join(base, "user"), os.path.join(base, "pid")
+    open(user, "w").close()
+    open(pid, "w").close()
+    sleeper = subprocess.Popen(["unshare", "--user", "--map-root-user", "--pid", "--fork",
+                                "sleep", "1000"])
+    try:
+        while True:  # wait for the forked sleep, inside both new namespaces
+            kids = open(f"/proc/{sleeper.pid}/task/{sleeper.pid}/children").read().split()
+            if kids and ino(f"/proc/{kids[0]}/ns/pid") != ino("/proc/self/ns/pid"):
+                break
+            time.sleep(0.01)
+        for path, link in ((user, "user"), (pid, "pid")):
+            mount(f"/proc/{kids[0]}/ns/{link}", path, None, MS_BIND)
+        os.kill(int(kids[0]), signal.SIGKILL)
+        sleeper.kill()
+        sleeper.wait()
+        while os.path.exists(f"/proc/{kids[0]}"):
+            time.sleep(0.01)
+        report(user_path=user, pid_path=pid, user=os.stat(user).st_ino, pid=os.stat(pid).st_ino)
+        hold()
+    finally:
+        sleeper.kill()
+        sleeper.wait()
 '''
 
 FROZEN = '''
