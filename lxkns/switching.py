@@ -163,10 +163,10 @@ def run_in_process(fn: Callable[[], T], /, *targets: Target) -> T:
         for fd, _, _ in opened:
             os.close(fd)
     try:
-        data = _read_all(r)
+        data = syscalls.read_all(r)
     finally:
         os.close(r)
-        _reap(pid)
+        syscalls.reap(pid)
     if len(data) < _LEN.size:
         raise LxknsError("the helper process ended without a result")
     kind, value = pickle.loads(data[_LEN.size :])
@@ -218,26 +218,6 @@ def _send(w: int, message: tuple[str, Any]) -> None:  # pragma: no cover - child
     while view:
         n = os.write(w, view)
         view = view[n:]
-
-
-def _read_all(r: int) -> bytes:
-    chunks: list[bytes] = []
-    while True:
-        chunk = os.read(r, 65536)
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
-
-
-def _reap(pid: int) -> None:
-    while True:
-        try:
-            os.waitpid(pid, 0)
-            return
-        except ChildProcessError:
-            return
-        except InterruptedError:  # pragma: no cover
-            continue
 
 
 __all__ = ["THREAD_TYPES", "NamespaceThread", "open_namespace", "run_in", "run_in_process"]

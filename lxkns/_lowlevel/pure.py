@@ -80,12 +80,7 @@ class _Ent:
 def _read(dirfd: int, name: str) -> bytes:
     fd = os.open(name, _O_READ, dir_fd=dirfd)
     try:
-        chunks: list[bytes] = []
-        while True:
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                return b"".join(chunks)
-            chunks.append(chunk)
+        return syscalls.read_all(fd)
     finally:
         os.close(fd)
 

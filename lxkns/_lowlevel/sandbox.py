@@ -41,14 +41,7 @@ def stop(pid: int, hold_fd: int) -> None:
     os.close(hold_fd)
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
-    while True:
-        try:
-            os.waitpid(pid, 0)
-            return
-        except ChildProcessError:
-            return
-        except InterruptedError:  # pragma: no cover - PEP 475 retries for us
-            continue
+    syscalls.reap(pid)
 
 
 def _start_pure(userns_fd: int, mntns_fd: int) -> tuple[int, int]:

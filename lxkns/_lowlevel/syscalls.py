@@ -70,6 +70,28 @@ def unshare(flags: int) -> None:
     _check(_syscall(_SYS_UNSHARE, ctypes.c_int(flags)))
 
 
+def read_all(fd: int) -> bytes:
+    """Everything an fd still has to give, up to its end."""
+    chunks: list[bytes] = []
+    while True:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def reap(pid: int) -> None:
+    """Wait for a child to end (and so remove it); nothing if it is gone already."""
+    while True:
+        try:
+            os.waitpid(pid, 0)
+            return
+        except ChildProcessError:
+            return
+        except InterruptedError:  # pragma: no cover - PEP 475 retries for us
+            continue
+
+
 def set_thread_name(name: str) -> None:
     """Name the calling OS thread (its comm), as pthread_setname_np() does."""
     pr_set_name = 15
