@@ -26,9 +26,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/types.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/nsfs.h>
@@ -116,6 +119,7 @@ _Static_assert(sizeof(struct lxkns_statmount_buf) == 512, "struct statmount is 5
 #define LXKNS_SCAN_KEEP_MOUNTINFO 0x100
 #define LXKNS_SCAN_AFFINITY 0x200
 #define LXKNS_SCAN_LISTMOUNT 0x400
+#define LXKNS_SCAN_FOREIGN 0x800 /* procfs is not ours: check its files, no syscalls by PID */
 
 /* link indices: the 8 types in lexical order, then the *_for_children links */
 #define LXKNS_LINK_CGROUP 0
@@ -222,6 +226,10 @@ struct lxkns_stat {
     int64_t pid, ppid, state, starttime, nice, priority, policy, nthreads;
     uint64_t comm_off, comm_len;
 };
+struct lxkns_mountinfo_line {
+    int64_t mount_id;
+    uint64_t root_off, root_len, point_off, point_len, fstype_off, fstype_len;
+};
 
 static const char *const type_names[NTYPES] = {"cgroup", "ipc", "mnt",  "net",
                                                "pid",    "time", "user", "uts"};
@@ -293,29 +301,34 @@ static int arena_add(struct arena *a, const char *s, size_t len, uint64_t *off) 
     return 0;
 }
 
-/* Read a whole file (relative to dirfd) into the arena. Returns its length or -errno. */
-static ssize_t arena_read_file(struct arena *a, int dirfd, const char *name, uint64_t *off) {
-    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) return -errno;
+/* Read an open fd to its end into the arena, at most `cap` bytes (-EFBIG beyond that);
+ * closes fd. Returns the length or -errno (-EAGAIN: nothing to read without waiting). */
+static ssize_t arena_read_fd(struct arena *a, int fd, size_t cap, uint64_t *off) {
     size_t start = a->n;
+    int err = 0;
     for (;;) {
         if (arena_reserve(a, 4096)) {
-            close(fd);
-            a->n = start;
-            return -ENOMEM;
+            err = ENOMEM;
+            break;
         }
         ssize_t r = read(fd, a->p + a->n, a->cap - a->n);
         if (r < 0) {
             if (errno == EINTR) continue;
-            int err = errno;
-            close(fd);
-            a->n = start;
-            return -err;
+            err = errno;
+            break;
         }
         if (r == 0) break;
         a->n += (size_t)r;
+        if (a->n - start > cap) {
+            err = EFBIG;
+            break;
+        }
     }
     close(fd);
+    if (err) {
+        a->n = start;
+        return -err;
+    }
     *off = start;
     return (ssize_t)(a->n - start);
 }
@@ -441,6 +454,43 @@ size_t lxkns_unescape_octal(char *buf, size_t len) {
     return o;
 }
 
+/*
+ * The fields of one mountinfo line the scanner needs: "ID PARENT MAJ:MIN ROOT POINT OPTS
+ * [OPTIONAL...] - FSTYPE SOURCE SUPER". Offsets are into `line`; ROOT and POINT are still
+ * escaped. 0, or -1 for a line without these fields.
+ */
+int lxkns_parse_mountinfo_line(const char *line, size_t len, struct lxkns_mountinfo_line *out) {
+    const char *f[5];
+    size_t fl[5], p = 0;
+    int nf = 0;
+    while (nf < 5 && p < len) {
+        const char *q = memchr(line + p, ' ', len - p);
+        size_t e = q ? (size_t)(q - line) : len;
+        f[nf] = line + p;
+        fl[nf] = e - p;
+        nf++;
+        p = e + 1;
+    }
+    if (nf < 5) return -1;
+    /* the optional fields end at a lone "-", then comes the filesystem type */
+    size_t rest = (size_t)(f[4] + fl[4] - line);
+    const char *sep = memmem(line + rest, len - rest, " - ", 3);
+    if (!sep) return -1;
+    size_t t0 = (size_t)(sep - line) + 3;
+    const char *sp = memchr(line + t0, ' ', len - t0);
+    size_t t1 = sp ? (size_t)(sp - line) : len;
+    uint64_t id;
+    if (t1 == t0 || parse_u64(f[0], fl[0], &id) || id > (uint64_t)INT64_MAX) return -1;
+    out->mount_id = (int64_t)id;
+    out->root_off = (uint64_t)(f[3] - line);
+    out->root_len = fl[3];
+    out->point_off = (uint64_t)(f[4] - line);
+    out->point_len = fl[4];
+    out->fstype_off = t0;
+    out->fstype_len = t1 - t0;
+    return 0;
+}
+
 /* ------------------------------------------------------------ namespace table */
 
 struct nsent {
@@ -536,9 +586,12 @@ out:
 struct lxkns_scan {
     char *procfs;
     int procfd;
+    int selfdir;      /* /proc/self of our own procfs (O_PATH): where fds are reopened */
+    int strict;       /* procfs is not our own: check every file before reading it */
     uint64_t flags, link_mask;
     uint64_t nsfs_dev;
     uint64_t self_pidns;
+    uint64_t self_userns; /* mount namespaces owned by another user namespace are guarded */
     uint64_t features; /* LXKNS_NO_* bits, updated atomically */
     struct nstab tab;
     struct vec procs, tasks, fds, socks, mntnss, binds, nss, fails, mounts;
@@ -577,6 +630,296 @@ static void scan_fail(struct lxkns_scan *s, int64_t what, int64_t pid, int64_t t
     pthread_mutex_lock(&s->fail_mu);
     fail_to(&s->fails, what, pid, tid, arg, err);
     pthread_mutex_unlock(&s->fail_mu);
+}
+
+/* ------------------------------------------------------------ opening what others control */
+
+/*
+ * Paths below another mount namespace, /proc/PID/root and /proc/PID/fd/N lead to whatever
+ * an unprivileged user or a container root put there: a FIFO (open() for reading blocks
+ * until a writer comes), a device, a symlink out of a root, a FUSE mount whose server
+ * never answers. So such a path is only ever opened with O_PATH (which opens nothing),
+ * looked at without asking its filesystem (statx with AT_STATX_DONT_SYNC), and reopened
+ * through /proc/self/fd for reading only once it is known to be what was expected.
+ */
+
+#ifndef AT_STATX_DONT_SYNC
+#define AT_STATX_DONT_SYNC 0x4000
+#endif
+#ifndef STATX_MNT_ID
+#define STATX_MNT_ID 0x1000U
+#endif
+#ifndef NSFS_MAGIC
+#define NSFS_MAGIC 0x6e736673
+#endif
+#ifndef PROC_SUPER_MAGIC
+#define PROC_SUPER_MAGIC 0x9fa0
+#endif
+/* errnos of what the host put in the way (Python words them in diagnostics) */
+#define LXKNS_EWRONGTYPE EMEDIUMTYPE /* not a namespace file, not a regular file */
+#define LXKNS_ESTALL EREMOTE         /* below a mount whose server could stall us (FUSE) */
+#define LXKNS_MAX_SYMLINKS 40
+#define LXKNS_WALK_DEPTH 128
+
+/* What the kernel has cached about an fd: no request to a FUSE server. */
+struct quickstat {
+    uint64_t dev, ino, mnt_id;
+    uint32_t mode;
+    int has_mnt_id;
+};
+
+static int quick_stat(int fd, struct quickstat *q) {
+    struct statx sx;
+    if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC,
+              STATX_TYPE | STATX_INO | STATX_MNT_ID, &sx) == 0) {
+        q->dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
+        q->ino = sx.stx_ino;
+        q->mode = sx.stx_mode;
+        q->has_mnt_id = (sx.stx_mask & STATX_MNT_ID) != 0;
+        q->mnt_id = q->has_mnt_id ? sx.stx_mnt_id : 0;
+        return 0;
+    }
+    if (errno != ENOSYS) return -1;
+    struct stat st; /* kernel < 4.11 */
+    if (fstat(fd, &st) != 0) return -1;
+    q->dev = (uint64_t)st.st_dev;
+    q->ino = (uint64_t)st.st_ino;
+    q->mode = st.st_mode;
+    q->has_mnt_id = 0;
+    q->mnt_id = 0;
+    return 0;
+}
+
+/* Reopen an O_PATH fd with `flags`: the very file it refers to, not a path to it again. */
+static int reopen_fd(struct lxkns_scan *s, int pathfd, int flags) {
+    char name[32];
+    snprintf(name, sizeof name, "fd/%d", pathfd);
+    return openat(s->selfdir, name, flags | O_CLOEXEC | O_NOCTTY);
+}
+
+/* Keep errno across a close(). */
+static void close_keep_errno(int fd) {
+    int err = errno;
+    close(fd);
+    errno = err;
+}
+
+/* An O_PATH fd of what should be a namespace file -> an fd to query or enter it; -1 with
+ * errno LXKNS_EWRONGTYPE if it is anything else. Consumes pathfd. */
+static int nsfs_from_path(struct lxkns_scan *s, int pathfd) {
+    struct quickstat q;
+    int ok;
+    if (quick_stat(pathfd, &q) != 0) {
+        close_keep_errno(pathfd);
+        return -1;
+    }
+    if (s->nsfs_dev) {
+        ok = q.dev == s->nsfs_dev; /* one nsfs superblock holds every namespace */
+    } else {
+        struct statfs sf;
+        ok = fstatfs(pathfd, &sf) == 0 && (uint64_t)sf.f_type == NSFS_MAGIC;
+    }
+    if (!ok) {
+        close(pathfd);
+        errno = LXKNS_EWRONGTYPE;
+        return -1;
+    }
+    int fd = reopen_fd(s, pathfd, O_RDONLY);
+    close_keep_errno(pathfd);
+    return fd;
+}
+
+/* Open a namespace link or file below dirfd (ns/net, fd/7): never anything else. */
+static int open_nsfs_at(struct lxkns_scan *s, int dirfd, const char *name) {
+    int pfd = openat(dirfd, name, O_PATH | O_CLOEXEC);
+    if (pfd < 0) return -1;
+    return nsfs_from_path(s, pfd);
+}
+
+/* Open a file of a procfs for reading: a foreign procfs may be any tree, so there it must
+ * be a regular file before it is opened; ours is read directly. Never blocks (O_NONBLOCK). */
+static int open_procfs_file(struct lxkns_scan *s, int dirfd, const char *name) {
+    if (!s->strict) return openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    int pfd = openat(dirfd, name, O_PATH | O_CLOEXEC);
+    if (pfd < 0) return -1;
+    struct quickstat q;
+    if (quick_stat(pfd, &q) != 0) {
+        close_keep_errno(pfd);
+        return -1;
+    }
+    if (!S_ISREG(q.mode)) {
+        close(pfd);
+        errno = LXKNS_EWRONGTYPE;
+        return -1;
+    }
+    int fd = reopen_fd(s, pfd, O_RDONLY | O_NONBLOCK);
+    close_keep_errno(pfd);
+    return fd;
+}
+
+/*
+ * The mounts a walk may pass in a mount namespace owned by another user namespace: every
+ * mount of its table but FUSE ones (their server is whoever mounted them) and overlays (their
+ * layers may lie on FUSE). A mount not in the table (made after it was read) is refused too.
+ */
+struct mount_guard {
+    int64_t *ids; /* sorted */
+    size_t n;
+    int active;
+};
+
+static int cmp_i64(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Can a filesystem type stall a lookup (its server lives in user space)? */
+static int stall_prone_fstype(const char *t, size_t n) {
+    return (n >= 4 && !memcmp(t, "fuse", 4)) || (n == 7 && !memcmp(t, "overlay", 7));
+}
+
+static int guard_add(struct mount_guard *g, size_t *cap, int64_t id) {
+    if (g->n == *cap) {
+        size_t c = *cap ? *cap * 2 : 64;
+        int64_t *p = realloc(g->ids, c * sizeof *p);
+        if (!p) return -ENOMEM;
+        g->ids = p;
+        *cap = c;
+    }
+    g->ids[g->n++] = id;
+    return 0;
+}
+
+static void guard_free(struct mount_guard *g) {
+    free(g->ids);
+    g->ids = NULL;
+    g->n = 0;
+    g->active = 0;
+}
+
+/* May a walk pass the mount an fd is on? */
+static int guard_allows(const struct mount_guard *g, const struct quickstat *q) {
+    if (!g || !g->active) return 1;
+    if (!q->has_mnt_id) return 0; /* kernel < 5.8 cannot say which mount: refuse */
+    int64_t id = (int64_t)q->mnt_id;
+    return bsearch(&id, g->ids, g->n, sizeof id, cmp_i64) != NULL;
+}
+
+/*
+ * Resolve `path` below `rootfd` one component at a time with O_PATH | O_NOFOLLOW: a
+ * symlink is read and its target walked again inside the root (an absolute one from the
+ * root), ".." never climbs above the root, and with an active guard every mount passed
+ * must be one it allows. Returns an O_PATH fd of what the path names (its last symlink
+ * followed), or -1 with errno. This is what openat2(RESOLVE_IN_ROOT) does, and what a
+ * guarded walk needs since openat2 cannot be asked which mounts it passes.
+ */
+static int walk_in_root(int rootfd, const char *path, const struct mount_guard *g) {
+    char todo[PATH_MAX * 2], target[PATH_MAX];
+    int dirs[LXKNS_WALK_DEPTH];
+    size_t ndirs = 0, pos = 0, plen = strlen(path);
+    int links = 0, err = 0, result = -1;
+    struct quickstat q;
+    if (plen >= sizeof todo) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(todo, path, plen + 1);
+    if (g && g->active) {
+        if (quick_stat(rootfd, &q) != 0) return -1;
+        if (!guard_allows(g, &q)) {
+            errno = LXKNS_ESTALL;
+            return -1;
+        }
+    }
+    for (;;) {
+        while (todo[pos] == '/') pos++;
+        int cur = ndirs ? dirs[ndirs - 1] : rootfd;
+        if (!todo[pos]) { /* it names a directory already open */
+            result = fcntl(cur, F_DUPFD_CLOEXEC, 0);
+            if (result < 0) err = errno;
+            break;
+        }
+        size_t end = pos;
+        while (todo[end] && todo[end] != '/') end++;
+        char name[NAME_MAX + 1];
+        if (end - pos > NAME_MAX) {
+            err = ENAMETOOLONG;
+            break;
+        }
+        memcpy(name, todo + pos, end - pos);
+        name[end - pos] = 0;
+        pos = end;
+        size_t after = pos;
+        while (todo[after] == '/') after++;
+        int last = !todo[after];
+        if (!strcmp(name, ".")) continue;
+        if (!strcmp(name, "..")) {
+            if (ndirs) close(dirs[--ndirs]);
+            continue;
+        }
+        int fd = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 || quick_stat(fd, &q) != 0) {
+            err = errno;
+            if (fd >= 0) close(fd);
+            break;
+        }
+        if (!guard_allows(g, &q)) { /* checked before anything asks that filesystem */
+            close(fd);
+            err = LXKNS_ESTALL;
+            break;
+        }
+        if (S_ISLNK(q.mode)) {
+            ssize_t tl = readlinkat(fd, "", target, sizeof target);
+            close(fd);
+            if (tl < 0) {
+                err = errno;
+                break;
+            }
+            size_t rest = strlen(todo + pos);
+            if (++links > LXKNS_MAX_SYMLINKS) {
+                err = ELOOP;
+                break;
+            }
+            if ((size_t)tl >= sizeof target || (size_t)tl + 1 + rest >= sizeof todo) {
+                err = ENAMETOOLONG;
+                break;
+            }
+            memmove(todo + tl + 1, todo + pos, rest + 1); /* the target, then what was left */
+            memcpy(todo, target, (size_t)tl);
+            todo[tl] = '/';
+            pos = 0;
+            if (target[0] == '/')
+                while (ndirs) close(dirs[--ndirs]);
+            continue;
+        }
+        if (last) {
+            result = fd;
+            break;
+        }
+        if (!S_ISDIR(q.mode) || ndirs == LXKNS_WALK_DEPTH) {
+            close(fd);
+            err = S_ISDIR(q.mode) ? ENAMETOOLONG : ENOTDIR;
+            break;
+        }
+        dirs[ndirs++] = fd;
+    }
+    while (ndirs) close(dirs[--ndirs]);
+    if (result < 0) errno = err;
+    return result;
+}
+
+/* The one root-confined resolver of the scanner: an O_PATH fd of `path` below `rootfd`.
+ * openat2(RESOLVE_IN_ROOT) where the kernel has it and no guard is active, else the walk. */
+static int open_in_root(struct lxkns_scan *s, int rootfd, const char *path,
+                        const struct mount_guard *g) {
+    if (!(g && g->active) && !(s->features & LXKNS_NO_OPENAT2)) {
+        struct open_how how = {.flags = O_PATH | O_CLOEXEC,
+                               .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+        int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+        if (fd >= 0 || errno != ENOSYS) return fd;
+        feature_missing(s, LXKNS_NO_OPENAT2);
+    }
+    return walk_in_root(rootfd, path, g);
 }
 
 /* ------------------------------------------------------------ ioctls */
@@ -659,7 +1002,7 @@ static struct nsent *ns_seen(struct worker *w, uint64_t ino, int64_t type, int64
     int isnew;
     struct nsent *e = tab_claim(&s->tab, ino, type, origin, &isnew);
     if (!e || !isnew) return e;
-    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    int fd = open_nsfs_at(s, dirfd, name);
     if (fd < 0) {
         int err = errno;
         pthread_mutex_lock(&s->tab.mu);
@@ -675,8 +1018,20 @@ static struct nsent *ns_seen(struct worker *w, uint64_t ino, int64_t type, int64
 
 /* ------------------------------------------------------------ the /proc walk */
 
-static int read_small(int dirfd, const char *name, char *buf, size_t cap, size_t *len) {
-    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+/* size caps of what is read from a procfs (a foreign one may hand out anything) */
+#define LXKNS_CAP_PROCFILE (16u << 20)  /* cmdline, cgroup, status */
+#define LXKNS_CAP_MOUNTINFO (256u << 20)
+
+static ssize_t read_procfs_file(struct lxkns_scan *s, struct arena *a, int dirfd, const char *name,
+                                size_t cap, uint64_t *off) {
+    int fd = open_procfs_file(s, dirfd, name);
+    if (fd < 0) return -errno;
+    return arena_read_fd(a, fd, cap, off);
+}
+
+static int read_small(struct lxkns_scan *s, int dirfd, const char *name, char *buf, size_t cap,
+                      size_t *len) {
+    int fd = open_procfs_file(s, dirfd, name);
     if (fd < 0) return -errno;
     size_t n = 0;
     while (n < cap) {
@@ -724,7 +1079,7 @@ static void read_links(struct worker *w, int dfd, struct lxkns_proc *rec, int64_
 /* The NSpid line of a status file: only the numbers, kept in the arena. */
 static void read_nspid(struct worker *w, int dfd, struct lxkns_proc *rec, int64_t tid) {
     uint64_t off;
-    ssize_t n = arena_read_file(&w->str, dfd, "status", &off);
+    ssize_t n = read_procfs_file(w->s, &w->str, dfd, "status", LXKNS_CAP_PROCFILE, &off);
     if (n < 0) {
         fail_to(&w->fails, LXKNS_FAIL_STATUS, rec->tgid, tid, 0, (int)-n);
         return;
@@ -750,7 +1105,7 @@ static void read_nspid(struct worker *w, int dfd, struct lxkns_proc *rec, int64_
 static int read_stat_into(struct worker *w, int dfd, struct lxkns_proc *rec) {
     char buf[2048];
     size_t len = 0;
-    int r = read_small(dfd, "stat", buf, sizeof buf, &len);
+    int r = read_small(w->s, dfd, "stat", buf, sizeof buf, &len);
     if (r) return r;
     struct lxkns_stat st;
     if (lxkns_parse_stat(buf, len, &st)) return -EBADMSG;
@@ -768,7 +1123,8 @@ static int read_stat_into(struct worker *w, int dfd, struct lxkns_proc *rec) {
 }
 
 static void read_cgroup(struct worker *w, int dfd, struct lxkns_proc *rec, int64_t tid) {
-    ssize_t n = arena_read_file(&w->str, dfd, "cgroup", &rec->cgroup_off);
+    ssize_t n = read_procfs_file(w->s, &w->str, dfd, "cgroup", LXKNS_CAP_PROCFILE,
+                                 &rec->cgroup_off);
     if (n < 0)
         fail_to(&w->fails, LXKNS_FAIL_CGROUP, rec->tgid, tid, 0, (int)-n);
     else
@@ -777,6 +1133,7 @@ static void read_cgroup(struct worker *w, int dfd, struct lxkns_proc *rec, int64
 
 /* The CPU affinity of a process or thread as a CPU list ("0-3,5") in the arena. */
 static void read_affinity(struct worker *w, struct lxkns_proc *rec) {
+    if (w->s->strict) return; /* a PID of a foreign procfs is not a PID of ours */
     cpu_set_t set;
     if (sched_getaffinity((pid_t)rec->pid, sizeof set, &set) != 0) return; /* it ended */
     char text[CPU_SETSIZE * 8];
@@ -915,7 +1272,8 @@ static void scan_pid(struct worker *w, int pid) {
     rec->tgid = rec->pid;
     if (s->flags & LXKNS_SCAN_PROCS) read_links(w, dfd, rec, LXKNS_ORIGIN_PROC);
     if (s->flags & LXKNS_SCAN_CMDLINE) {
-        ssize_t n = arena_read_file(&w->str, dfd, "cmdline", &rec->cmdline_off);
+        ssize_t n = read_procfs_file(s, &w->str, dfd, "cmdline", LXKNS_CAP_PROCFILE,
+                                     &rec->cmdline_off);
         if (n < 0)
             fail_to(&w->fails, LXKNS_FAIL_CMDLINE, pid, 0, 0, (int)-n);
         else
@@ -1092,6 +1450,10 @@ int lxkns_scan_sockets(struct lxkns_scan *s) {
             k->err = ENOSYS;
             continue;
         }
+        if (s->strict) { /* the PIDs of a foreign procfs are not PIDs of ours */
+            k->err = ESRCH;
+            continue;
+        }
         if (k->pid != pidfd_of) {
             if (pidfd >= 0) close(pidfd);
             pidfd_of = k->pid;
@@ -1146,21 +1508,9 @@ struct mountctx {
     size_t nids;
     struct lxkns_statmount_buf *sm; /* statmount() buffer */
     size_t smcap;
+    struct mount_guard guard; /* of the mount namespace whose bind mounts are being opened */
     int rc;
 };
-
-/* Open a bind-mounted namespace file below `rootfd`, never leaving that root. */
-static int open_in_root(struct lxkns_scan *s, int rootfd, const char *path) {
-    if (!(s->features & LXKNS_NO_OPENAT2)) {
-        struct open_how how = {.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
-                               .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
-        int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof how);
-        if (fd >= 0 || errno != ENOSYS) return fd;
-        feature_missing(s, LXKNS_NO_OPENAT2);
-    }
-    while (*path == '/') path++;
-    return openat(rootfd, *path ? path : ".", O_RDONLY | O_CLOEXEC | O_NOCTTY);
-}
 
 /*
  * An nsfs mount of namespace (t, ino) at `path` (decoded) inside mount namespace
@@ -1197,19 +1547,21 @@ static void bind_seen(struct mountctx *m, uint64_t mntns, int64_t t, uint64_t in
     size_t n = plen < sizeof path - 1 ? plen : sizeof path - 1;
     memcpy(path, s->str.p + b->path_off, n);
     path[n] = 0;
-    int fd;
-    if (*rootfd == -2) { /* inside the namespace */
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    } else {
-        if (*rootfd < 0) {
-            char rp[64];
-            if (tid)
-                snprintf(rp, sizeof rp, "%lld/task/%lld/root", (long long)pid, (long long)tid);
-            else
-                snprintf(rp, sizeof rp, "%lld/root", (long long)pid);
-            *rootfd = openat(s->procfd, rp, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        }
-        fd = *rootfd >= 0 ? open_in_root(s, *rootfd, path) : -1;
+    int fd = -1;
+    if (*rootfd == -2) { /* this thread is inside the namespace: its root is ours now */
+        int r = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (r >= 0) *rootfd = r;
+    } else if (*rootfd < 0) {
+        char rp[64];
+        if (tid)
+            snprintf(rp, sizeof rp, "%lld/task/%lld/root", (long long)pid, (long long)tid);
+        else
+            snprintf(rp, sizeof rp, "%lld/root", (long long)pid);
+        *rootfd = openat(s->procfd, rp, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    }
+    if (*rootfd >= 0) {
+        int pfd = open_in_root(s, *rootfd, path, &m->guard);
+        fd = pfd >= 0 ? nsfs_from_path(s, pfd) : -1;
     }
     struct stat st;
     if (fd < 0) {
@@ -1231,44 +1583,60 @@ static void bind_seen(struct mountctx *m, uint64_t mntns, int64_t t, uint64_t in
     }
 }
 
-/* Parse a mountinfo text for its nsfs mounts (see bind_seen). */
+/* Which mounts may a walk to a bind mount pass: all but the stall-prone ones of a table,
+ * in a mount namespace owned by another user namespace than ours (or by an unknown one). */
+static int guard_begin(struct mountctx *m, uint64_t mntns) {
+    struct lxkns_scan *s = m->s;
+    guard_free(&m->guard);
+    struct nsent *e = tab_find(&s->tab, mntns, LXKNS_LINK_MNT);
+    m->guard.active = !(e && e->r.owner && e->r.owner == s->self_userns);
+    return 0;
+}
+
+static int guard_end(struct mountctx *m) {
+    if (m->guard.active && m->guard.n) qsort(m->guard.ids, m->guard.n, sizeof(int64_t), cmp_i64);
+    return 0;
+}
+
+/* Parse a mountinfo text: the guard from its mounts, then its nsfs mounts (see bind_seen). */
 static void parse_mountinfo(struct mountctx *m, uint64_t mntns, char *text, size_t len,
                             int *rootfd, int64_t pid, int64_t tid) {
-    char *line = text, *end = text + len;
-    while (line < end && !m->rc) {
+    char *end = text + len;
+    struct lxkns_mountinfo_line f;
+    guard_begin(m, mntns);
+    size_t cap = 0;
+    for (char *line = text; m->guard.active && line < end;) {
         char *nl = memchr(line, '\n', (size_t)(end - line));
         if (!nl) nl = end;
-        /* fields: 0 id, 1 parent, 2 maj:min, 3 root, 4 mount point, ... "-" fstype ... */
-        char *f[5];
-        size_t fl[5];
-        char *p = line;
-        int nf = 0;
-        while (nf < 5 && p < nl) {
-            char *q = memchr(p, ' ', (size_t)(nl - p));
-            if (!q) q = nl;
-            f[nf] = p;
-            fl[nf] = (size_t)(q - p);
-            nf++;
-            p = q + 1;
+        if (!lxkns_parse_mountinfo_line(line, (size_t)(nl - line), &f) &&
+            !stall_prone_fstype(line + f.fstype_off, f.fstype_len) &&
+            guard_add(&m->guard, &cap, f.mount_id)) {
+            m->rc = -ENOMEM;
+            return;
         }
-        /* the optional fields end at a lone "-", then comes the filesystem type */
-        char *rest = nf == 5 ? f[4] + fl[4] : nl;
-        char *sep = memmem(rest, (size_t)(nl - rest), " - ", 3);
-        if (sep && ((size_t)(nl - sep) < 8 || memcmp(sep + 3, "nsfs ", 5))) sep = NULL;
+        line = nl + 1;
+    }
+    guard_end(m);
+    for (char *line = text; line < end && !m->rc;) {
+        char *nl = memchr(line, '\n', (size_t)(end - line));
+        if (!nl) nl = end;
         int64_t t;
         uint64_t ino;
-        if (sep && !lxkns_parse_nslink(f[3], fl[3], &t, &ino)) {
-            size_t plen = lxkns_unescape_octal(f[4], fl[4]);
-            bind_seen(m, mntns, t, ino, f[4], plen, rootfd, pid, tid);
+        if (!lxkns_parse_mountinfo_line(line, (size_t)(nl - line), &f) && f.fstype_len == 4 &&
+            !memcmp(line + f.fstype_off, "nsfs", 4) &&
+            !lxkns_parse_nslink(line + f.root_off, f.root_len, &t, &ino)) {
+            char *point = line + f.point_off;
+            size_t plen = lxkns_unescape_octal(point, f.point_len);
+            bind_seen(m, mntns, t, ino, point, plen, rootfd, pid, tid);
         }
         line = nl + 1;
     }
 }
 
-static int read_text(struct arena *a, int dirfd, const char *name) {
+static int read_text(struct lxkns_scan *s, struct arena *a, int dirfd, const char *name) {
     a->n = 0;
     uint64_t off;
-    ssize_t n = arena_read_file(a, dirfd, name, &off);
+    ssize_t n = read_procfs_file(s, a, dirfd, name, LXKNS_CAP_MOUNTINFO, &off);
     return n < 0 ? (int)n : 0;
 }
 
@@ -1397,7 +1765,16 @@ static int list_mounts(struct mountctx *m, uint64_t mntns) {
         if ((size_t)n < m->nids) break;
         last = m->ids[n - 1];
     }
-    /* nsfs mounts: bind-mounted namespaces (we are inside: open the paths directly) */
+    /* nsfs mounts: bind-mounted namespaces (we are inside: paths start at our root) */
+    guard_begin(m, mntns);
+    size_t cap = 0;
+    for (size_t i = first; i < s->mounts.n && m->guard.active; i++) {
+        struct lxkns_mount *rec = (struct lxkns_mount *)s->mounts.p + i;
+        if (!stall_prone_fstype(s->str.p + rec->fstype_off, rec->fstype_len) &&
+            guard_add(&m->guard, &cap, rec->mount_id))
+            return -ENOMEM;
+    }
+    guard_end(m);
     int rootfd = -2;
     for (size_t i = first; i < s->mounts.n && !m->rc; i++) {
         struct lxkns_mount *rec = (struct lxkns_mount *)s->mounts.p + i;
@@ -1413,6 +1790,7 @@ static int list_mounts(struct mountctx *m, uint64_t mntns) {
             bind_seen(m, mntns, t, ino, path, plen, &rootfd, 0, 0);
         }
     }
+    if (rootfd >= 0) close(rootfd);
     return 0;
 }
 
@@ -1430,7 +1808,7 @@ static int mntns_fd(struct lxkns_scan *s, struct nsent *e, int *owned) {
         snprintf(path, sizeof path, "%lld/fd/%lld", (long long)e->fd_pid, (long long)e->fd_fd);
     else
         return -1;
-    int fd = openat(s->procfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    int fd = open_nsfs_at(s, s->procfd, path);
     struct stat st;
     if (fd >= 0 && (fstat(fd, &st) != 0 || (uint64_t)st.st_ino != e->r.ino)) {
         close(fd); /* the process ended and its PID was reused */
@@ -1487,7 +1865,7 @@ static void mount_one(struct mountctx *m, struct nsent *e) {
                      (long long)e->ctx_tid);
         else
             snprintf(path, sizeof path, "%lld/mountinfo", (long long)e->ctx_pid);
-        r = read_text(&m->buf, s->procfd, path);
+        r = read_text(s, &m->buf, s->procfd, path);
         if (r && (r == -ENOENT || r == -ESRCH) && (e->held_fd >= 0 || e->fd_pid)) {
             rec->pid = rec->tid = 0; /* it ended meanwhile: enter the namespace instead */
             e->ctx_pid = e->ctx_tid = 0;
@@ -1501,7 +1879,7 @@ static void mount_one(struct mountctx *m, struct nsent *e) {
         int fd = e->held_fd;
         if (fd < 0 && e->fd_pid) {
             snprintf(path, sizeof path, "%lld/fd/%lld", (long long)e->fd_pid, (long long)e->fd_fd);
-            fd = openat(s->procfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+            fd = open_nsfs_at(s, s->procfd, path);
         }
         e->held_fd = -1;
         if (fd < 0) {
@@ -1524,7 +1902,14 @@ static void mount_one(struct mountctx *m, struct nsent *e) {
     if (entered) {
         rec->pid = rec->tid = 0;
         rootfd = -2;
-        r = read_text(&m->buf, s->procfd, "thread-self/mountinfo");
+        /* our own procfs, opened before this thread moved: its paths lead elsewhere now */
+        char own[64];
+        snprintf(own, sizeof own, "task/%ld/mountinfo", (long)syscall(SYS_gettid));
+        m->buf.n = 0;
+        uint64_t off;
+        int fd = openat(s->selfdir, own, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        ssize_t n = fd < 0 ? -errno : arena_read_fd(&m->buf, fd, LXKNS_CAP_MOUNTINFO, &off);
+        r = n < 0 ? (int)n : 0;
         if (r) {
             rec->err = -r;
             scan_fail(s, LXKNS_FAIL_MOUNTINFO, 0, 0, (int64_t)e->r.ino, -r);
@@ -1608,9 +1993,11 @@ int lxkns_scan_mounts(struct lxkns_scan *s) {
     int r = pthread_create(&th, NULL, mount_worker, &m);
     if (r) return -r;
     pthread_join(th, NULL);
+    guard_free(&m.guard);
     free(m.buf.p);
     free(m.ids);
     free(m.sm);
+    r = m.rc;
     /* held fds of mount namespaces that had a process after all */
     for (size_t i = 0; i < s->tab.n; i++) {
         struct nsent *e = ent_at(&s->tab, i);
@@ -1619,7 +2006,7 @@ int lxkns_scan_mounts(struct lxkns_scan *s) {
             e->held_fd = -1;
         }
     }
-    return m.rc;
+    return r;
 }
 
 /* ------------------------------------------------------------ life cycle */
@@ -1649,14 +2036,24 @@ struct lxkns_scan *lxkns_scan_new(const char *procfs, uint64_t flags, uint64_t l
     s->binds.elsz = sizeof(struct lxkns_bindmount);
     s->nss.elsz = sizeof(struct lxkns_ns);
     s->fails.elsz = sizeof(struct lxkns_failure);
+    s->strict = (flags & LXKNS_SCAN_FOREIGN) != 0;
+    /* our own procfs, whatever procfs is scanned: fds are reopened through it */
+    s->selfdir = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
     struct stat st;
-    if (stat("/proc/self/ns/net", &st) == 0) s->nsfs_dev = (uint64_t)st.st_dev;
+    if (fstatat(s->selfdir, "ns/net", &st, 0) == 0) s->nsfs_dev = (uint64_t)st.st_dev;
     char link[64];
-    ssize_t l = readlinkat(s->procfd, "self/ns/pid", link, sizeof link);
     int64_t t;
+    ssize_t l = readlinkat(s->selfdir, "ns/user", link, sizeof link);
+    if (l > 0) lxkns_parse_nslink(link, (size_t)l, &t, &s->self_userns);
+    l = readlinkat(s->procfd, "self/ns/pid", link, sizeof link);
     if (l > 0) lxkns_parse_nslink(link, (size_t)l, &t, &s->self_pidns);
     return s;
 }
+
+/* Treat kernel features as missing (LXKNS_NO_* bits): for tests of the fallbacks, and for
+ * hosts where a feature misbehaves. */
+void lxkns_scan_assume_missing(struct lxkns_scan *s, uint64_t bits) { s->features |= bits; }
+
 
 void lxkns_scan_free(struct lxkns_scan *s) {
     if (!s) return;
@@ -1675,6 +2072,7 @@ void lxkns_scan_free(struct lxkns_scan *s) {
     free(s->str.p);
     free(s->pids);
     if (s->procfd >= 0) close(s->procfd);
+    if (s->selfdir >= 0) close(s->selfdir);
     free(s->procfs);
     free(s);
 }

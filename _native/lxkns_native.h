@@ -44,6 +44,7 @@
 #define LXKNS_SCAN_KEEP_MOUNTINFO ... /* keep the mountinfo text of every mount namespace */
 #define LXKNS_SCAN_AFFINITY ...     /* sched_getaffinity() of every process and thread */
 #define LXKNS_SCAN_LISTMOUNT ...    /* mount tables with listmount()/statmount() where possible */
+#define LXKNS_SCAN_FOREIGN ...      /* procfs is not our own: check every file, no syscalls by PID */
 
 /* ---- indices of the namespace links, in lexical type order ---- */
 #define LXKNS_LINK_CGROUP ...
@@ -204,6 +205,15 @@ struct lxkns_failure {
     int64_t err;
 };
 
+/* The fields of a mountinfo line the scanner uses (offsets into the line; root and mount
+ * point still escaped), exposed for tests and the fuzzer. */
+struct lxkns_mountinfo_line {
+    int64_t mount_id;
+    uint64_t root_off, root_len;
+    uint64_t point_off, point_len;
+    uint64_t fstype_off, fstype_len;
+};
+
 /* Parsed fields of a /proc/PID/stat line (exposed for tests of the parser). */
 struct lxkns_stat {
     int64_t pid;
@@ -226,6 +236,7 @@ int lxkns_scan_walk(struct lxkns_scan *scan, int workers);
 int lxkns_scan_sockets(struct lxkns_scan *scan);
 int lxkns_scan_mounts(struct lxkns_scan *scan);
 void lxkns_scan_free(struct lxkns_scan *scan);
+void lxkns_scan_assume_missing(struct lxkns_scan *scan, uint64_t bits);  /* LXKNS_NO_* */
 
 size_t lxkns_scan_procs(struct lxkns_scan *scan, struct lxkns_proc **out);
 size_t lxkns_scan_tasks(struct lxkns_scan *scan, struct lxkns_proc **out);
@@ -246,6 +257,7 @@ uint64_t lxkns_scan_self_pidns(struct lxkns_scan *scan);
 int lxkns_parse_stat(const char *buf, size_t len, struct lxkns_stat *out);
 int lxkns_parse_nslink(const char *buf, size_t len, int64_t *link, uint64_t *ino);
 size_t lxkns_unescape_octal(char *buf, size_t len);
+int lxkns_parse_mountinfo_line(const char *line, size_t len, struct lxkns_mountinfo_line *out);
 
 /* A forked child inside user namespace userns_fd (-1: none) and then mount namespace
  * mntns_fd, kept until *hold_fd is closed; 0 or -errno (*step: 1 user, 2 mount). */

@@ -8,11 +8,12 @@ from __future__ import annotations
 import errno
 import os
 import re
+import stat
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ._lowlevel import syscalls
+from ._lowlevel import inroot, safeopen, syscalls
 from .errors import NamespaceOpenError, NamespaceTypeError, RestoreNamespaceError, SwitchNamespaceError
 from .model import Namespace, NamespaceType
 from .model.types import NamespaceRef, ref_text
@@ -82,25 +83,33 @@ def check(fd: int, target: Target, want: NamespaceType | None) -> NamespaceType:
 
 
 def open_in_root(rootfd: int, path: str, flags: int = _O_NS) -> int:
-    """Open a path inside a root directory fd, symlinks and ``..`` confined to it."""
-    try:
-        return syscalls.openat2(rootfd, path, flags | os.O_CLOEXEC,
-                                syscalls.RESOLVE_IN_ROOT | syscalls.RESOLVE_NO_MAGICLINKS)
-    except OSError as exc:
-        if exc.errno != errno.ENOSYS:
-            raise
-    from .mountineer import resolve_components  # kernel < 5.6: resolve by hand
+    """Open a path inside a root directory fd, symlinks and ``..`` confined to it.
 
-    parts = resolve_components(rootfd, path)
-    if not parts:
-        return os.open(".", flags | os.O_CLOEXEC, dir_fd=rootfd)
-    parent = os.open("/".join(parts[:-1]) or ".", _O_ROOT, dir_fd=rootfd) if len(parts) > 1 else None
+    The path is resolved to an O_PATH fd first (lxkns._lowlevel.inroot) and what it
+    names is looked at before it is opened: with ``O_PATH`` in ``flags`` that fd
+    itself is returned; otherwise only a regular file or a directory is reopened
+    with ``flags`` (O_NONBLOCK added for the open itself), anything else (a FIFO, a
+    device, a socket) is refused with EMEDIUMTYPE.
+    """
+    follow = not flags & os.O_NOFOLLOW
+    pfd = inroot.open_path(rootfd, path, follow=follow)
+    if flags & os.O_PATH:
+        return pfd
     try:
-        return os.open(parts[-1], flags | os.O_CLOEXEC | os.O_NOFOLLOW,
-                       dir_fd=parent if parent is not None else rootfd)
+        mode = inroot.quick_stat(pfd).mode
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            raise OSError(inroot.EWRONGTYPE, "not a regular file or directory", path)
+        fd = safeopen.reopen(pfd, (flags & ~os.O_NOFOLLOW) | os.O_NONBLOCK)
     finally:
-        if parent is not None:
-            os.close(parent)
+        os.close(pfd)
+    if not flags & os.O_NONBLOCK:
+        os.set_blocking(fd, True)
+    return fd
+
+
+def open_namespace_at(rootfd: int, path: str) -> int:
+    """A namespace bind-mounted at ``path`` inside a root: never anything else opened."""
+    return safeopen.open_nsfs(path, rootfd, in_root=True)
 
 
 def open_namespace(target: Target, want: NamespaceType | None = None) -> int:
@@ -114,7 +123,7 @@ def open_namespace(target: Target, want: NamespaceType | None = None) -> int:
     what = label(target)
     if len(ref) == 1:
         try:
-            fd = os.open(ref[0], _O_NS)
+            fd = safeopen.open_nsfs(ref[0])
         except OSError as exc:
             raise NamespaceOpenError(exc.errno or errno.EIO, "cannot open namespace", what) from None
     else:
@@ -122,7 +131,7 @@ def open_namespace(target: Target, want: NamespaceType | None = None) -> int:
 
         with Mountineer(ref[:-1]) as mnt:
             try:
-                fd = mnt.open_fd(ref[-1])
+                fd = mnt.open_namespace_fd(ref[-1])
             except OSError as exc:
                 raise NamespaceOpenError(exc.errno or errno.EIO, "cannot open namespace", what) from None
     try:
@@ -268,5 +277,16 @@ class ParkedThread:
         self.restored = True
 
 
-__all__ = ["HELPER_THREAD_NAME", "ParkedThread", "Target", "check", "label", "open_in_root",
-           "open_namespace", "ref_of", "type_of", "wormhole_root"]
+__all__ = [
+    "HELPER_THREAD_NAME",
+    "ParkedThread",
+    "Target",
+    "check",
+    "label",
+    "open_in_root",
+    "open_namespace",
+    "open_namespace_at",
+    "ref_of",
+    "type_of",
+    "wormhole_root",
+]

@@ -40,12 +40,14 @@ _BIND = struct.Struct("=QqQ2Qq")
 _NS = struct.Struct("=2Q2q2Q5q")
 _FAIL = struct.Struct("=5q")
 _STAT = struct.Struct("=8q2Q")
+_MILINE = struct.Struct("=q6Q")
 
 for _layout, _ctype in (
     (_PROC, "struct lxkns_proc"), (_FD, "struct lxkns_fd"), (_SOCK, "struct lxkns_socket"),
     (_MNTNS, "struct lxkns_mntns"), (_MOUNT, "struct lxkns_mount"), (_BIND, "struct lxkns_bindmount"),
     (_NS, "struct lxkns_ns"),
     (_FAIL, "struct lxkns_failure"), (_STAT, "struct lxkns_stat"),
+    (_MILINE, "struct lxkns_mountinfo_line"),
 ):
     if _layout.size != ffi.sizeof(_ctype):  # pragma: no cover - a build that drifted from this file
         raise ImportError(f"lxkns._native: {_ctype} has an unexpected size")
@@ -173,10 +175,17 @@ def scan_records(handle: Handle, req: ScanRequest) -> ScanResult:
     )
 
 
+def scan_assume_missing(handle: Handle, missing: int) -> None:
+    """lxkns_scan_assume_missing: treat kernel features as missing (Missing bits)."""
+    lib.lxkns_scan_assume_missing(handle, missing)
+
+
 def scan(req: ScanRequest) -> ScanResult:
     """Run a whole scan natively; see :func:`lxkns._lowlevel.scan`."""
     handle = scan_new(req.procfs, int(req.flags), req.link_mask)
     try:
+        if req.assume_missing:
+            scan_assume_missing(handle, int(req.assume_missing))
         scan_walk(handle, req.workers)
         scan_sockets(handle)
         if req.mounts:
@@ -210,6 +219,16 @@ def unescape_octal(data: bytes) -> bytes:
     buf = ffi.new("char[]", data)
     n = lib.lxkns_unescape_octal(buf, len(data))
     return bytes(ffi.buffer(buf, n))
+
+
+def parse_mountinfo_line(data: bytes) -> tuple[int, bytes, bytes, bytes]:
+    """lxkns_parse_mountinfo_line: (mount ID, root, mount point, fstype), C version."""
+    out = ffi.new("struct lxkns_mountinfo_line *")
+    if lib.lxkns_parse_mountinfo_line(data, len(data), out) != 0:
+        raise ParseError("mountinfo line", data, "rejected by the native parser")
+    return (int(out.mount_id), data[out.root_off : out.root_off + out.root_len],
+            data[out.point_off : out.point_off + out.point_len],
+            data[out.fstype_off : out.fstype_off + out.fstype_len])
 
 
 def sandbox_start(userns_fd: int, mntns_fd: int) -> tuple[int, int]:

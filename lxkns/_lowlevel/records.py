@@ -42,6 +42,9 @@ class ScanFlags(enum.IntFlag):
     KEEP_MOUNTINFO = 0x100
     AFFINITY = 0x200
     LISTMOUNT = 0x400
+    #: the procfs is not this process' own (a fixture tree, another PID namespace's):
+    #: its files are checked before they are read, and no PID of it goes into a syscall
+    FOREIGN = 0x800
 
 
 class Origin(enum.IntEnum):
@@ -188,6 +191,8 @@ class ScanRequest(NamedTuple):
     link_mask: int = (1 << NLINKS) - 1
     mounts: bool = False
     workers: int = 2
+    #: kernel features to treat as missing (tests of the fallbacks)
+    assume_missing: Missing = Missing(0)
 
 
 class ScanResult(NamedTuple):
