@@ -242,16 +242,22 @@ static const int link_type[LXKNS_NLINKS] = {0, 1, 2, 3, 4, 5, 6, 7, 4, 5};
 
 /* ------------------------------------------------------------ growable storage */
 
+/* A failed allocation sets `oom` (vec, arena, namespace table): the scan step that met
+ * it returns -ENOMEM, so that no scan that lost records passes for complete. */
 struct vec {
     void *p;
     size_t n, cap, elsz;
+    int oom;
 };
 
 static void *vec_push(struct vec *v) {
     if (v->n == v->cap) {
         size_t cap = v->cap ? v->cap * 2 : 256;
         void *p = realloc(v->p, cap * v->elsz);
-        if (!p) return NULL;
+        if (!p) {
+            v->oom = 1;
+            return NULL;
+        }
         v->p = p;
         v->cap = cap;
     }
@@ -267,7 +273,10 @@ static int vec_extend(struct vec *v, const struct vec *w) {
         size_t cap = v->cap ? v->cap : 256;
         while (cap < v->n + w->n) cap *= 2;
         void *p = realloc(v->p, cap * v->elsz);
-        if (!p) return -ENOMEM;
+        if (!p) {
+            v->oom = 1;
+            return -ENOMEM;
+        }
         v->p = p;
         v->cap = cap;
     }
@@ -279,6 +288,7 @@ static int vec_extend(struct vec *v, const struct vec *w) {
 struct arena {
     char *p;
     size_t n, cap;
+    int oom;
 };
 
 /* make room for at least `more` bytes; returns 0 or -ENOMEM */
@@ -287,7 +297,10 @@ static int arena_reserve(struct arena *a, size_t more) {
     size_t cap = a->cap ? a->cap : 65536;
     while (cap < a->n + more) cap *= 2;
     char *p = realloc(a->p, cap);
-    if (!p) return -ENOMEM;
+    if (!p) {
+        a->oom = 1;
+        return -ENOMEM;
+    }
     a->p = p;
     a->cap = cap;
     return 0;
@@ -508,6 +521,7 @@ struct nstab {
     size_t nchunks, n;
     int32_t *slots;
     size_t nslots;
+    int oom;
     pthread_mutex_t mu;
 };
 
@@ -554,13 +568,13 @@ static struct nsent *tab_claim(struct nstab *t, uint64_t ino, int64_t type, int6
     struct nsent *e = tab_find(t, ino, type);
     *isnew = 0;
     if (!e) {
-        if ((t->n + 1) * 2 > t->nslots && tab_rehash(t)) goto out;
+        if ((t->n + 1) * 2 > t->nslots && tab_rehash(t)) goto oom;
         if (t->n / CHUNK >= t->nchunks) {
             struct nsent **c = realloc(t->chunks, (t->nchunks + 1) * sizeof(*c));
-            if (!c) goto out;
+            if (!c) goto oom;
             t->chunks = c;
             c[t->nchunks] = calloc(CHUNK, sizeof(struct nsent));
-            if (!c[t->nchunks]) goto out;
+            if (!c[t->nchunks]) goto oom;
             t->nchunks++;
         }
         e = ent_at(t, t->n);
@@ -576,9 +590,12 @@ static struct nsent *tab_claim(struct nstab *t, uint64_t ino, int64_t type, int6
         t->n++;
         *isnew = 1;
     }
-out:
     pthread_mutex_unlock(&t->mu);
     return e;
+oom:
+    t->oom = 1;
+    pthread_mutex_unlock(&t->mu);
+    return NULL;
 }
 
 /* ------------------------------------------------------------ scan state */
@@ -593,6 +610,7 @@ struct lxkns_scan {
     uint64_t self_pidns;
     uint64_t self_userns; /* mount namespaces owned by another user namespace are guarded */
     uint64_t features; /* LXKNS_NO_* bits, updated atomically */
+    int err;          /* sticky: -ENOMEM once any record could not be stored */
     struct nstab tab;
     struct vec procs, tasks, fds, socks, mntnss, binds, nss, fails, mounts;
     struct arena str;
@@ -1318,7 +1336,10 @@ static int list_pids(struct lxkns_scan *s) {
         if (parse_u64(de->d_name, strlen(de->d_name), &pid) || pid == 0 || pid > INT32_MAX) continue;
         if (s->npids == cap) {
             int *p = realloc(s->pids, cap * 2 * sizeof(int));
-            if (!p) break;
+            if (!p) {
+                closedir(d);
+                return -ENOMEM; /* never a walk of some of the PIDs */
+            }
             s->pids = p;
             cap *= 2;
         }
@@ -1330,6 +1351,7 @@ static int list_pids(struct lxkns_scan *s) {
 
 /* move a worker's records into the scan, rebasing string offsets */
 static int merge_worker(struct lxkns_scan *s, struct worker *w) {
+    if (w->procs.oom || w->tasks.oom || w->fds.oom || w->fails.oom || w->str.oom) return -ENOMEM;
     uint64_t base = s->str.n;
     if (arena_reserve(&s->str, w->str.n + 1)) return -ENOMEM;
     if (w->str.n) memcpy(s->str.p + s->str.n, w->str.p, w->str.n);
@@ -1359,9 +1381,25 @@ static void worker_free(struct worker *w) {
     free(w->str.p);
 }
 
+/* -ENOMEM if any record of the scan could not be stored, else 0. */
+static int scan_oom(struct lxkns_scan *s) {
+    struct vec *vs[] = {&s->procs, &s->tasks, &s->fds,   &s->socks, &s->mntnss,
+                        &s->binds, &s->nss,   &s->fails, &s->mounts};
+    int oom = s->str.oom || s->tab.oom;
+    for (size_t i = 0; i < sizeof vs / sizeof vs[0]; i++) oom |= vs[i]->oom;
+    return oom ? -ENOMEM : 0;
+}
+
+/* What a scan step returns: its own error, else a lost record's, kept for lxkns_scan_status. */
+static int step_result(struct lxkns_scan *s, int r) {
+    if (!r) r = scan_oom(s);
+    if (r == -ENOMEM && !s->err) s->err = r;
+    return r;
+}
+
 int lxkns_scan_walk(struct lxkns_scan *s, int workers) {
     int r = list_pids(s);
-    if (r) return r;
+    if (r) return step_result(s, r);
     if (workers < 1) workers = 1;
     if (workers > 16) workers = 16;
     struct worker *ws = calloc((size_t)workers, sizeof(struct worker));
@@ -1369,7 +1407,7 @@ int lxkns_scan_walk(struct lxkns_scan *s, int workers) {
     if (!ws || !th) {
         free(ws);
         free(th);
-        return -ENOMEM;
+        return step_result(s, -ENOMEM);
     }
     int started = 0;
     for (int i = 0; i < workers; i++) {
@@ -1393,7 +1431,7 @@ int lxkns_scan_walk(struct lxkns_scan *s, int workers) {
     }
     free(ws);
     free(th);
-    return r;
+    return step_result(s, r);
 }
 
 /* ------------------------------------------------------------ sockets */
@@ -1421,7 +1459,7 @@ int lxkns_scan_sockets(struct lxkns_scan *s) {
             struct lxkns_fd *c = vec_push(&cand);
             if (!c) {
                 free(cand.p);
-                return -ENOMEM;
+                return step_result(s, -ENOMEM);
             }
             *c = fds[i];
         }
@@ -1432,7 +1470,7 @@ int lxkns_scan_sockets(struct lxkns_scan *s) {
         struct lxkns_socket *k = vec_push(&s->socks);
         if (!k) {
             free(cand.p);
-            return -ENOMEM;
+            return step_result(s, -ENOMEM);
         }
         *k = (struct lxkns_socket){cs[i].ino, cs[i].pid, cs[i].fd, 0, 0};
     }
@@ -1492,9 +1530,9 @@ int lxkns_scan_sockets(struct lxkns_scan *s) {
         k->netns = ns_follow(s, nfd, LXKNS_LINK_NET, LXKNS_ORIGIN_SOCKET);
     }
     if (pidfd >= 0) close(pidfd);
-    int r = vec_extend(&s->fails, &w.fails);
+    int r = w.fails.oom ? -ENOMEM : vec_extend(&s->fails, &w.fails);
     free(w.fails.p);
-    return r;
+    return step_result(s, r);
 }
 
 /* ------------------------------------------------------------ mount namespaces */
@@ -1997,7 +2035,7 @@ int lxkns_scan_mounts(struct lxkns_scan *s) {
     free(m.buf.p);
     free(m.ids);
     free(m.sm);
-    r = m.rc;
+    r = step_result(s, m.rc ? m.rc : m.buf.oom ? -ENOMEM : 0);
     /* held fds of mount namespaces that had a process after all */
     for (size_t i = 0; i < s->tab.n; i++) {
         struct nsent *e = ent_at(&s->tab, i);
@@ -2054,6 +2092,9 @@ struct lxkns_scan *lxkns_scan_new(const char *procfs, uint64_t flags, uint64_t l
  * hosts where a feature misbehaves. */
 void lxkns_scan_assume_missing(struct lxkns_scan *s, uint64_t bits) { s->features |= bits; }
 
+/* 0, or the -errno that made some records impossible to keep (-ENOMEM): a scan with it set
+ * is incomplete and must not be used. */
+int lxkns_scan_status(struct lxkns_scan *s) { return s->err; }
 
 void lxkns_scan_free(struct lxkns_scan *s) {
     if (!s) return;
@@ -2095,7 +2136,10 @@ size_t lxkns_scan_nss(struct lxkns_scan *s, struct lxkns_ns **out) {
     s->nss.n = 0;
     for (size_t i = 0; i < s->tab.n; i++) {
         struct lxkns_ns *r = vec_push(&s->nss);
-        if (!r) break;
+        if (!r) { /* lxkns_scan_status() says so */
+            step_result(s, -ENOMEM);
+            break;
+        }
         *r = ent_at(&s->tab, i)->r;
     }
     *out = s->nss.p;

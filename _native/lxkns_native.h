@@ -237,6 +237,7 @@ int lxkns_scan_sockets(struct lxkns_scan *scan);
 int lxkns_scan_mounts(struct lxkns_scan *scan);
 void lxkns_scan_free(struct lxkns_scan *scan);
 void lxkns_scan_assume_missing(struct lxkns_scan *scan, uint64_t bits);  /* LXKNS_NO_* */
+int lxkns_scan_status(struct lxkns_scan *scan);  /* 0, or -ENOMEM: records were lost */
 
 size_t lxkns_scan_procs(struct lxkns_scan *scan, struct lxkns_proc **out);
 size_t lxkns_scan_tasks(struct lxkns_scan *scan, struct lxkns_proc **out);

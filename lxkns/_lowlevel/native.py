@@ -180,6 +180,11 @@ def scan_assume_missing(handle: Handle, missing: int) -> None:
     lib.lxkns_scan_assume_missing(handle, missing)
 
 
+def scan_status(handle: Handle) -> None:
+    """lxkns_scan_status: ScanError if the scan lost records (an allocation failed)."""
+    _raise(lib.lxkns_scan_status(handle), "records lost")
+
+
 def scan(req: ScanRequest) -> ScanResult:
     """Run a whole scan natively; see :func:`lxkns._lowlevel.scan`."""
     handle = scan_new(req.procfs, int(req.flags), req.link_mask)
@@ -190,7 +195,9 @@ def scan(req: ScanRequest) -> ScanResult:
         scan_sockets(handle)
         if req.mounts:
             scan_mounts(handle)
-        return scan_records(handle, req)
+        result = scan_records(handle, req)
+        scan_status(handle)  # after the copies: copying the namespaces may fail too
+        return result
     finally:
         scan_free(handle)
 
