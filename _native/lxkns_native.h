@@ -261,5 +261,7 @@ size_t lxkns_unescape_octal(char *buf, size_t len);
 int lxkns_parse_mountinfo_line(const char *line, size_t len, struct lxkns_mountinfo_line *out);
 
 /* A forked child inside user namespace userns_fd (-1: none) and then mount namespace
- * mntns_fd, kept until *hold_fd is closed; 0 or -errno (*step: 1 user, 2 mount). */
-int lxkns_sandbox_start(int userns_fd, int mntns_fd, int64_t *pid, int *hold_fd, int *step);
+ * mntns_fd, kept until *hold_fd is closed; *root_fd is an O_PATH fd of its root. The
+ * child is non-dumpable and keeps no other fd. 0 or -errno (*step: 1 user, 2 mount, 3 root). */
+int lxkns_sandbox_start(int userns_fd, int mntns_fd, int64_t *pid, int *hold_fd, int *root_fd,
+                        int *step);

@@ -131,7 +131,7 @@ class Mountineer:
         try:
             check(fd, verify, NamespaceType.MNT)
             helper: ParkedThread | None = ParkedThread([(fd, NamespaceType.MNT, what)])
-            sandboxed: tuple[int, int] | None = None
+            sandboxed: tuple[int, int, int] | None = None
             try:
                 helper.start()  # type: ignore[union-attr]
             except SwitchNamespaceError as exc:
@@ -143,23 +143,22 @@ class Mountineer:
             os.close(fd)
         if helper is not None:
             root, pid, via = f"/proc/{os.getpid()}/task/{helper.tid}/root", helper.tid, "thread"
-        else:
-            assert sandboxed is not None
-            root, pid, via = f"/proc/{sandboxed[0]}/root", sandboxed[0], "process"
-        try:
-            rootfd = os.open(root, _O_ROOT)
-        except OSError as exc:
-            if helper is not None:
+            try:
+                rootfd = os.open(root, _O_ROOT)
+            except OSError as exc:
                 helper.stop()
-            if sandboxed is not None:
-                sandbox.stop(*sandboxed)
-            raise NamespaceOpenError(exc.errno or errno.EIO, "cannot open the root of mount namespace",
-                                     what) from None
+                raise NamespaceOpenError(exc.errno or errno.EIO, "cannot open the root of mount namespace",
+                                         what) from None
+        else:  # the forked helper is non-dumpable: its root comes as an fd, named through ours
+            assert sandboxed is not None
+            pid, via, rootfd = sandboxed[0], "process", sandboxed[2]
+            root = f"/proc/{os.getpid()}/fd/{rootfd}"
         self._release()
         self._rootfd, self._root, self._pid, self._via = rootfd, root, pid, via
-        self._helper, self._sandbox = helper, sandboxed
+        self._helper = helper
+        self._sandbox = None if sandboxed is None else (sandboxed[0], sandboxed[1])
 
-    def _sandboxed(self, fd: int, what: str, cause: SwitchNamespaceError) -> tuple[int, int]:
+    def _sandboxed(self, fd: int, what: str, cause: SwitchNamespaceError) -> tuple[int, int, int]:
         """Enter through the owning user namespace, in a forked single-threaded child."""
         try:
             userns = syscalls.ns_owner(fd)

@@ -238,20 +238,22 @@ def parse_mountinfo_line(data: bytes) -> tuple[int, bytes, bytes, bytes]:
             data[out.fstype_off : out.fstype_off + out.fstype_len])
 
 
-def sandbox_start(userns_fd: int, mntns_fd: int) -> tuple[int, int]:
+def sandbox_start(userns_fd: int, mntns_fd: int) -> tuple[int, int, int]:
     """lxkns_sandbox_start: a forked child in a user (-1: none) and a mount namespace.
 
-    Returns (PID, hold fd): the child stays until the hold fd is closed. OSError
-    if it could not enter; its ``filename`` says which namespace ("user"/"mnt").
+    Returns (PID, hold fd, root fd): the child stays until the hold fd is closed;
+    the root fd (O_PATH) is its root directory. OSError if it could not enter;
+    its ``filename`` says which step failed ("user", "mnt" or "root").
     """
     pid = ffi.new("int64_t *")
     hold = ffi.new("int *")
+    root = ffi.new("int *")
     step = ffi.new("int *")
-    r = lib.lxkns_sandbox_start(userns_fd, mntns_fd, pid, hold, step)
+    r = lib.lxkns_sandbox_start(userns_fd, mntns_fd, pid, hold, root, step)
     if r < 0:
-        which = {1: "user", 2: "mnt"}.get(step[0])
+        which = {1: "user", 2: "mnt", 3: "root"}.get(step[0])
         raise OSError(-r, os.strerror(-r), which)
-    return int(pid[0]), int(hold[0])
+    return int(pid[0]), int(hold[0]), int(root[0])
 
 
 def constants() -> dict[str, int]:
