@@ -1,8 +1,13 @@
-"""nox sessions: tests (every Python 3.10-3.13 found), lint, typecheck, docs, bench.
+"""nox sessions: tests (every Python 3.10-3.13 found), lint, typecheck, docs, bench,
+stress, fuzz, soak.
 
 ``nox`` alone runs tests, lint, typecheck and docs -- the whole suite, as CI
-does. ``nox -s bench`` runs the benchmark (root, and ../shared/bench next to
-the project, or LXKNS_BENCH_DIR pointing at a copy of it).
+does. ``nox -s stress`` runs the whole suite again while a churn generator
+starts and ends hundreds of processes a second, each unsharing namespaces (CI
+runs it once after ``nox``). ``nox -s fuzz`` fuzzes the C parsers with
+libFuzzer for a bounded time (clang needed). ``nox -s bench`` runs the
+benchmark and ``nox -s soak`` the soak benchmark (root, and ../shared/bench
+next to the project, or LXKNS_BENCH_DIR pointing at a copy of it).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import glob
 import os
 import shutil
 import subprocess
+import sys
 
 import nox
 
@@ -55,6 +61,30 @@ def tests(session: nox.Session) -> None:
     """The test suite, native and pure-Python scanners, privileged parts as root."""
     session.install("-e", ".[test]")
     session.run("pytest", *session.posargs)
+
+
+@nox.session
+def stress(session: nox.Session) -> None:
+    """The whole test suite under churn: processes starting and ending all the time.
+
+    tests/churn.py runs beside pytest (LXKNS_CHURN_RATE processes a second, 300 by
+    default); it is stopped, and must have stopped, when the suite is done.
+    """
+    session.install("-e", ".[test]")
+    rate = os.environ.get("LXKNS_CHURN_RATE", "300")
+    churn = subprocess.Popen([sys.executable, "tests/churn.py", "--rate", rate], stdout=subprocess.PIPE,
+                             text=True, start_new_session=True)
+    try:
+        assert churn.stdout is not None and churn.stdout.readline().strip() == "churn: running"
+        session.run("pytest", "-p", "no:cacheprovider", *session.posargs, env={"LXKNS_STRESS": "1"})
+    finally:
+        churn.terminate()
+        try:
+            out, _ = churn.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            churn.kill()
+            out, _ = churn.communicate()
+        session.log(out.strip())
 
 
 @nox.session

@@ -319,7 +319,9 @@ def test_a_socket_activated_podman_is_found(engines: enginectl.Engines) -> None:
             d = discover()
             service = int(act.stdout.readline())
             (activated,) = [e for e in d.container_engines if e.api == f"unix://{path}"]
-            assert activated.type == PODMAN and activated.pid == 0  # not running when /proc was read
+            # not running when /proc was read -- unless a discovery of another test run on this
+            # busy host connected first (each connects to every engine it finds): then it was
+            assert activated.type == PODMAN and activated.pid in (0, service)
             assert_tied(d, by_name(activated, name), pid)
         finally:
             engines._run(["podman", "rm", "-f", "-t", "0", name], env)

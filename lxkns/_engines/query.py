@@ -135,7 +135,7 @@ def ask_all(groups: Sequence[Sequence[Endpoint]], timeout: float) -> list[Outcom
             except EngineTimeout:
                 break
     if grpcunix.grpc_threads() > grpc_before:
-        grpcunix.settle(grpc_before)
+        grpcunix.settle(grpc_before, timeout=5.0)  # a busy host may take a while to end them
     out = []
     for i, r in enumerate(results):
         if r is None:

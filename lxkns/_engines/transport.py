@@ -112,7 +112,10 @@ def check_peer(sock: socket.socket, ep: Endpoint) -> None:
     if not ep.listener:
         return
     pid, _, _ = _UCRED.unpack(sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _UCRED.size))
-    if not pid or not holds(pid, ep.listener):
+    held = holds(pid, ep.listener) if pid else False
+    if held is None:  # it ended right after it accepted: nobody to ask
+        raise EngineUnreachable(f"{ep.path}: the process that listened (PID {pid}) has ended")
+    if not held:
         raise EngineImpostor(f"{ep.path}: answered by PID {pid}, which does not hold "
                              f"socket:[{ep.listener}]")
 
@@ -131,12 +134,15 @@ def probe(ep: Endpoint, timeout: float) -> None:
             raise EngineUnreachable(f"{ep.path}: {os.strerror(exc.errno or 0)}") from None
 
 
-def holds(pid: int, ino: int) -> bool:
-    """Whether process ``pid`` (of our PID namespace) has socket ``ino`` among its fds."""
+def holds(pid: int, ino: int) -> bool | None:
+    """Whether process ``pid`` (of our PID namespace) has socket ``ino`` among its fds;
+    None if it has ended."""
     want = f"socket:[{ino}]"
     fd_dir = f"/proc/{pid}/fd"
     try:
         names = os.listdir(fd_dir)
+    except (FileNotFoundError, ProcessLookupError):
+        return None
     except OSError:
         return False
     for name in names:
@@ -145,7 +151,17 @@ def holds(pid: int, ino: int) -> bool:
                 return True
         except OSError:
             continue
-    return False
+    return None if _ended(pid) else False
+
+
+def _ended(pid: int) -> bool:
+    """Whether a process has ended (gone, or a zombie that holds no fds any more)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat_line = f.read()
+    except OSError:
+        return True
+    return stat_line[stat_line.rfind(b")") + 2 :][:1] in (b"Z", b"X")
 
 
 __all__ = ["check_peer", "connect", "endpoint_of", "holds", "owner_guard", "probe", "resolve",
