@@ -87,6 +87,55 @@ def stress(session: nox.Session) -> None:
         session.log(out.strip())
 
 
+FUZZ_TARGETS = ("stat", "nslink", "unescape", "mountinfo")
+
+
+def _clang() -> str | None:
+    for name in ("clang", "clang-19", "clang-16", "clang-15", "clang-14"):
+        if shutil.which(name):
+            return name
+    return None
+
+
+@nox.session(venv_backend="none")
+def fuzz(session: nox.Session) -> None:
+    """Coverage-guided fuzzing of the C parsers with libFuzzer, a bounded run.
+
+    Each target (stat, nslink, unescape, mountinfo; or those named as arguments) runs
+    LXKNS_FUZZ_SECONDS (60) under ASan and UBSan, from tests/fuzz/corpus and the kept
+    regressions. What it finds is written to tests/fuzz/regressions/TARGET/ and fails the
+    session: fix it, and the file stays as a regression case of the test suite.
+    """
+    clang = _clang()
+    if clang is None:
+        session.error("no clang (apt-get install clang libclang-rt-dev, or clang-14 libclang-rt-14-dev)")
+    seconds = os.environ.get("LXKNS_FUZZ_SECONDS", "60")
+    targets = session.posargs or list(FUZZ_TARGETS)
+    work = session.create_tmp()
+    found = []
+    for target in targets:
+        binary = os.path.join(work, f"fuzz_{target}")
+        session.run(clang, "-g", "-O1", "-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=all",
+                    "-D_GNU_SOURCE", f"-DLXKNS_FUZZ_{target.upper()}", "-Itests/fuzz",
+                    "tests/fuzz/fuzz_parsers.c", "_native/lxkns_native.c", "-lpthread", "-o", binary,
+                    external=True)
+        corpus = os.path.join(work, f"corpus-{target}")
+        shutil.rmtree(corpus, ignore_errors=True)
+        os.makedirs(corpus)
+        for kept in (f"tests/fuzz/corpus/{target}", f"tests/fuzz/regressions/{target}"):
+            for name in sorted(glob.glob(f"{kept}/*")):
+                shutil.copy(name, corpus)
+        artifacts = f"tests/fuzz/regressions/{target}"
+        os.makedirs(artifacts, exist_ok=True)
+        before = set(os.listdir(artifacts))
+        session.run(binary, f"-max_total_time={seconds}", "-timeout=10", "-rss_limit_mb=1024",
+                    "-print_final_stats=1", f"-artifact_prefix={artifacts}/", corpus,
+                    external=True, success_codes=[0, 1, 70, 77])
+        found += [f"{artifacts}/{n}" for n in sorted(set(os.listdir(artifacts)) - before)]
+    if found:
+        session.error(f"the fuzzer found inputs that break a parser (kept as regressions): {found}")
+
+
 @nox.session
 def lint(session: nox.Session) -> None:
     session.install("ruff>=0.5")

@@ -23,6 +23,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -446,6 +447,7 @@ int lxkns_parse_nslink(const char *buf, size_t len, int64_t *link, uint64_t *ino
     if (t == NTYPES) return -1;
     size_t rest = len - tl - 1;
     if (rest < 3 || colon[1] != '[' || buf[len - 1] != ']') return -1;
+    if (colon[2] == '0') return -1; /* the kernel writes none: "net:[07]" is no name of "net:[7]" */
     uint64_t v;
     if (parse_u64(colon + 2, rest - 2, &v) || v == 0) return -1;
     *link = t;
