@@ -40,6 +40,38 @@
 #include <linux/openat2.h>
 #include <linux/sockios.h>
 
+#ifdef LXKNS_FAULT_INJECTION
+/*
+ * Test builds only (tests/test_faults.py): the allocation that brings the countdown to
+ * zero fails, once, wherever in this file it is; -1 (the start) injects nothing. Every
+ * allocation of the scanner goes through these, so a test can fail each one in turn.
+ */
+long lxkns_fault_countdown = -1;
+long lxkns_fault_allocations = 0;
+
+static int lxkns_fault_fires(void) {
+    __atomic_add_fetch(&lxkns_fault_allocations, 1, __ATOMIC_RELAXED);
+    if (__atomic_load_n(&lxkns_fault_countdown, __ATOMIC_RELAXED) <= 0) return 0;
+    return __atomic_sub_fetch(&lxkns_fault_countdown, 1, __ATOMIC_RELAXED) == 0;
+}
+static void *lxkns_fault_null(void) {
+    errno = ENOMEM;
+    return NULL;
+}
+static void *lxkns_fault_malloc(size_t n) { return lxkns_fault_fires() ? lxkns_fault_null() : malloc(n); }
+static void *lxkns_fault_calloc(size_t n, size_t m) {
+    return lxkns_fault_fires() ? lxkns_fault_null() : calloc(n, m);
+}
+static void *lxkns_fault_realloc(void *p, size_t n) {
+    return lxkns_fault_fires() ? lxkns_fault_null() : realloc(p, n);
+}
+static char *lxkns_fault_strdup(const char *s) { return lxkns_fault_fires() ? lxkns_fault_null() : strdup(s); }
+#define malloc(n) lxkns_fault_malloc(n)
+#define calloc(n, m) lxkns_fault_calloc(n, m)
+#define realloc(p, n) lxkns_fault_realloc(p, n)
+#define strdup(s) lxkns_fault_strdup(s)
+#endif
+
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080 /* kernel 5.6; older libc headers lack it */
 #endif
@@ -977,7 +1009,13 @@ static void ns_meta(struct lxkns_scan *s, struct nsent *e, int fd) {
         goto store;
     }
     if (!(s->flags & LXKNS_SCAN_META)) goto store;
-    if (type == LXKNS_LINK_USER) {
+    /* features found (or assumed) missing are not asked for again */
+    uint64_t missing = __atomic_load_n(&s->features, __ATOMIC_RELAXED);
+    if (type == LXKNS_LINK_USER && (missing & LXKNS_NO_OWNER_UID)) {
+        uid_err = ENOTTY;
+    } else if (type != LXKNS_LINK_USER && (missing & LXKNS_NO_NS_IOCTLS)) {
+        owner_err = ENOTTY;
+    } else if (type == LXKNS_LINK_USER) {
         uid_t u;
         if (ioctl(fd, NS_GET_OWNER_UID, &u) == 0) {
             uid = u;
@@ -994,7 +1032,9 @@ static void ns_meta(struct lxkns_scan *s, struct nsent *e, int fd) {
             if (errno == ENOTTY) feature_missing(s, LXKNS_NO_NS_IOCTLS);
         }
     }
-    if (type == LXKNS_LINK_USER || type == LXKNS_LINK_PID) {
+    if ((type == LXKNS_LINK_USER || type == LXKNS_LINK_PID) && (missing & LXKNS_NO_NS_IOCTLS)) {
+        parent_err = ENOTTY;
+    } else if (type == LXKNS_LINK_USER || type == LXKNS_LINK_PID) {
         int pfd = ioctl(fd, NS_GET_PARENT);
         if (pfd >= 0) {
             parent = ns_follow(s, pfd, type, LXKNS_ORIGIN_PARENT);
@@ -1522,7 +1562,7 @@ int lxkns_scan_sockets(struct lxkns_scan *s) {
             close(sfd);
             continue;
         }
-        int nfd = ioctl(sfd, SIOCGSKNS);
+        int nfd = (s->features & LXKNS_NO_SIOCGSKNS) ? (errno = ENOTTY, -1) : ioctl(sfd, SIOCGSKNS);
         close(sfd);
         if (nfd < 0) {
             k->err = errno;

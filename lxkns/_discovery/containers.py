@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from .._engines import detect, query, transport
 from .._engines.errors import EngineDenied, EngineError, EngineProtocolError, EngineUnsupported, GrpcMissing
 from .._engines.records import CRI, Endpoint, EngineReport
-from .._lowlevel import ProcRecord, inroot, procfs_is_own
+from .._lowlevel import ProcRecord, inroot, procfs_is_own, safeopen
 from .._lowlevel.records import LINK_MNT, LINK_PID
 from ..decorators import ContainerDraft, EngineDraft, load
 from ..model.diagnostics import DiagnosticKind
@@ -31,10 +31,10 @@ def _cmdline(b: Builder, r: ProcRecord) -> tuple[str, ...]:
     if r.cmdline or r.comm != "podman":
         return r.cmdline
     try:  # the scan did not read command lines; podman needs its own
-        with open(f"{b.proc_path(r.pid)}/cmdline", "rb") as f:
-            return tuple(os.fsdecode(a) for a in f.read().split(b"\0")[:-1])
+        data = safeopen.read_file(f"{b.proc_path(r.pid)}/cmdline", strict=b.scan.foreign)
     except OSError:
         return ()
+    return tuple(os.fsdecode(a) for a in data.split(b"\0")[:-1])
 
 
 def _fd_sockets(b: Builder, pids: Iterable[int]) -> dict[int, set[int]] | None:

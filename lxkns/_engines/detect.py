@@ -19,6 +19,7 @@ import os
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
+from .._lowlevel import safeopen
 from ..errors import ParseError
 from . import transport
 from .records import Endpoint
@@ -82,11 +83,11 @@ def parse_net_unix(text: str) -> dict[int, str]:
 
 def listening_sockets(procfs: str, pid: int | str) -> dict[int, str]:
     """Listening unix sockets of PID's network namespace, by inode; {} if unreadable."""
-    try:
-        with open(f"{procfs}/{pid}/net/unix", encoding="utf-8", errors="surrogateescape") as f:
-            return parse_net_unix(f.read())
+    try:  # checked to be a regular file first: procfs may be a tree of anyone's
+        text = safeopen.read_regular(f"{procfs}/{pid}/net/unix", in_root=False, cap=256 << 20)
     except OSError:
         return {}
+    return parse_net_unix(text.decode("utf-8", "surrogateescape"))
 
 
 def socket_inodes(procfs: str, pid: int) -> set[int] | None:

@@ -171,7 +171,7 @@ def scan_records(handle: Handle, req: ScanRequest) -> ScanResult:
     return ScanResult(
         procs, tasks, fds, socks, mntns, binds, nss, fails,
         Missing(lib.lxkns_scan_features(handle)), lib.lxkns_scan_nsfs_dev(handle),
-        lib.lxkns_scan_self_pidns(handle), "native",
+        lib.lxkns_scan_self_pidns(handle), "native", bool(req.flags & ScanFlags.FOREIGN),
     )
 
 

@@ -168,6 +168,9 @@ class _Scan:
         if not self.flags & ScanFlags.META:
             return
         if ent.link == LINK_USER:
+            if self.missing & Missing.OWNER_UID:
+                ent.uid_err = errno.ENOTTY
+                return self.meta_parent(ent, fd)
             buf = bytearray(_UID_BYTES)
             try:
                 fcntl.ioctl(fd, syscalls.NS_GET_OWNER_UID, buf, True)
@@ -176,6 +179,8 @@ class _Scan:
                 ent.uid_err = _err(exc)
                 if exc.errno in (errno.ENOTTY, errno.EINVAL):
                     self.missing |= Missing.OWNER_UID
+        elif self.missing & Missing.NS_IOCTLS:
+            ent.owner_err = errno.ENOTTY
         else:
             try:
                 ufd = fcntl.ioctl(fd, syscalls.NS_GET_USERNS)
@@ -184,7 +189,12 @@ class _Scan:
                 ent.owner_err = _err(exc)
                 if exc.errno == errno.ENOTTY:
                     self.missing |= Missing.NS_IOCTLS
-        if ent.link in (LINK_USER, LINK_PID):
+        self.meta_parent(ent, fd)
+
+    def meta_parent(self, ent: _Ent, fd: int) -> None:
+        if ent.link in (LINK_USER, LINK_PID) and self.missing & Missing.NS_IOCTLS:
+            ent.parent_err = errno.ENOTTY
+        elif ent.link in (LINK_USER, LINK_PID):
             try:
                 pfd = fcntl.ioctl(fd, syscalls.NS_GET_PARENT)
                 ent.parent = self.follow(pfd, ent.link, Origin.PARENT)
@@ -451,6 +461,8 @@ class _Scan:
             st = os.fstat(sfd)
             if not stat.S_ISSOCK(st.st_mode) or st.st_ino != f.ino:
                 return SocketRecord(f.ino, f.pid, f.fd, 0, errno.ESTALE)
+            if self.missing & Missing.SIOCGSKNS:
+                return SocketRecord(f.ino, f.pid, f.fd, 0, errno.ENOTTY)
             nfd = fcntl.ioctl(sfd, syscalls.SIOCGSKNS)
         except OSError as exc:
             if exc.errno == errno.ENOTTY:
@@ -665,7 +677,7 @@ def scan(req: ScanRequest) -> ScanResult:
         return ScanResult(
             tuple(s.procs), tuple(s.tasks), tuple(s.fds), tuple(s.sockets), tuple(s.mntns),
             tuple(s.binds), tuple(e.record() for e in s.table.values()), tuple(s.fails),
-            s.missing, s.nsfs_dev, s.self_pidns, "python",
+            s.missing, s.nsfs_dev, s.self_pidns, "python", s.strict,
         )
     finally:
         s.close()

@@ -208,3 +208,5 @@ class ScanResult(NamedTuple):
     nsfs_dev: int
     self_pidns: int  # the PID namespace of the procfs that was read
     implementation: str
+    #: the procfs was not this process' own (ScanFlags.FOREIGN): no affinity, no socket namespaces
+    foreign: bool = False

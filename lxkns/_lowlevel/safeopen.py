@@ -126,6 +126,19 @@ def read_regular(path: str, dirfd: int | None = None, *, cap: int = READ_CAP, in
         os.close(fd)
 
 
+def read_file(path: str, *, strict: bool = True, cap: int = READ_CAP) -> bytes:
+    """A file of a procfs: with ``strict`` (a procfs that is not ours, which may be any
+    tree) checked to be a regular file first; otherwise opened directly, non-blocking.
+    At most ``cap`` bytes."""
+    if strict:
+        return read_regular(path, in_root=False, cap=cap)
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
+    try:
+        return read_fd(fd, cap, path)
+    finally:
+        os.close(fd)
+
+
 def open_socket(path: str, dirfd: int | None = None, *, in_root: bool = True,
                 guard: inroot.MountGuard | None = None) -> int:
     """An O_PATH fd of a unix socket file, to connect to as /proc/self/fd/N (the caller closes it).
@@ -143,4 +156,4 @@ def open_socket(path: str, dirfd: int | None = None, *, in_root: bool = True,
 
 
 __all__ = ["READ_CAP", "nsfs_dev", "nsfs_from_path", "open_nsfs", "open_regular", "open_socket",
-           "read_fd", "read_regular", "reopen"]
+           "read_fd", "read_file", "read_regular", "reopen"]
