@@ -35,7 +35,7 @@ import struct
 import sys
 from collections.abc import Callable, Iterable
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 from . import errors
 from ._entering import ParkedThread, Target, label, type_of
@@ -170,7 +170,11 @@ class _ResultUnpickler(pickle.Unpickler):
             "(name its class in result_types=... to allow it)")
 
 
-def run_in_process(fn: Callable[[], T], /, *targets: Target, result_types: Iterable[type] = (),
+#: a class whose instances a run_in_process() result may hold (its result_types)
+ResultClass: TypeAlias = type
+
+
+def run_in_process(fn: Callable[[], T], /, *targets: Target, result_types: Iterable[ResultClass] = (),
                    max_result: int = MAX_RESULT) -> T:
     """fn() run in a forked child inside the namespaces; its result or exception.
 
@@ -331,4 +335,5 @@ def _send(w: int, message: tuple[Any, ...]) -> None:  # pragma: no cover - child
         view = view[n:]
 
 
-__all__ = ["MAX_RESULT", "THREAD_TYPES", "NamespaceThread", "open_namespace", "run_in", "run_in_process"]
+__all__ = ["MAX_RESULT", "THREAD_TYPES", "NamespaceThread", "ResultClass", "open_namespace", "run_in",
+           "run_in_process"]
