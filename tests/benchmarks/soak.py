@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_discovery import BenchError, bench_dir, running_workload  # noqa: E402
+from bench_discovery import BenchError, bench_dir, running_workload
 
 WARMUP = 10
 SOAK_TIMEOUT = 7200.0
