@@ -119,17 +119,17 @@ print(json.dumps({"preset": preset, "runs": runs, "size": size, "left": left,
 
 
 def soak(procs: int, runs: int, preset: str, bench: Path) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="lxkns-soak-") as tmp:
-        with running_workload(bench, procs, Path(tmp)) as (manifest, workload):
-            cmd = ["unshare", "--mount", "--propagation", "private", sys.executable, "-c", RUNNER, preset,
-                   str(runs)]
-            out = subprocess.run(cmd, capture_output=True, text=True, timeout=SOAK_TIMEOUT, cwd="/")
-            if out.returncode != 0:
-                raise BenchError(f"soak runner failed:\n{out.stderr[-4000:]}")
-            result: dict[str, Any] = json.loads(out.stdout)
-            result["procs"] = procs
-            result["workload_alive"] = workload.poll() is None
-            return result
+    with tempfile.TemporaryDirectory(prefix="lxkns-soak-") as tmp, \
+            running_workload(bench, procs, Path(tmp)) as (_, workload):
+        cmd = ["unshare", "--mount", "--propagation", "private", sys.executable, "-c", RUNNER, preset,
+               str(runs)]
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=SOAK_TIMEOUT, cwd="/")
+        if out.returncode != 0:
+            raise BenchError(f"soak runner failed:\n{out.stderr[-4000:]}")
+        result: dict[str, Any] = json.loads(out.stdout)
+        result["procs"] = procs
+        result["workload_alive"] = workload.poll() is None
+        return result
 
 
 def report(r: dict[str, Any]) -> bool:
