@@ -528,3 +528,56 @@ def test_what_a_helper_sends_back_is_data_only() -> None:
     assert _ResultUnpickler(pickle.dumps(plain), {}).load() == plain
     err = _ResultUnpickler(pickle.dumps(("raised", FileNotFoundError(2, "gone"), b"", b"")), {}).load()
     assert isinstance(err[1], FileNotFoundError) and err[1].errno == 2
+
+
+# ------------------------------------------------------------------ a foreign procfs
+
+CHILD_PIDNS = """
+# a PID namespace of its own with its own procfs; its PID 1 runs on CPU 0 only
+r, w = os.pipe()
+unshare(CLONE_NEWPID | CLONE_NEWNS)
+mount(None, "/", None, MS_REC | MS_PRIVATE)
+child = os.fork()
+if child == 0:
+    os.close(r)
+    os.sched_setaffinity(0, {0})
+    mount("proc", "/proc", "proc")
+    os.write(w, b"x")
+    signal.pause()
+    os._exit(0)
+os.close(w)
+os.read(r, 1)
+report(pid=child)
+try:
+    hold()
+finally:
+    os.kill(child, signal.SIGKILL)
+    os.waitpid(child, 0)
+"""
+
+
+@pytest.mark.privileged
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs two CPUs to tell affinities apart")
+def test_a_foreign_procfs_never_reads_our_own_pids(tmp_path: Path) -> None:
+    """A procfs of a child PID namespace: its PID 1 is not our PID 1. Its affinity and socket
+    namespaces would be read from our processes of the same numbers: they are not read."""
+    with nsbuild.run(CHILD_PIDNS) as sc:
+        procfs = f"/proc/{sc['pid']}/root/proc"
+        assert not lxkns_lowlevel().procfs_is_own(procfs) and lxkns_lowlevel().procfs_is_own("/proc")
+        ours = os.sched_getaffinity(1)
+        assert ours != {0}  # armed: our PID 1 (which a PID of 1 names here) has another affinity
+        for scanner in SCANNERS:
+            d = lxkns.discover(lxkns.FULL, procfs_root=procfs, native=scanner == "native",
+                               with_containers=False)
+            init = d.process(1)
+            assert init.name.startswith("python")  # the scenario's child, not our PID 1
+            assert init.affinity is None  # not our PID 1's
+            assert not [ns for ns in d.all_namespaces() if lxkns.Source.SOCKET in ns.sources]
+            said = [x for x in d.diagnostics if "not this process' own procfs" in x.message]
+            assert said and said[0].examples == (procfs,)
+
+
+def lxkns_lowlevel() -> Any:
+    from lxkns import _lowlevel
+
+    return _lowlevel
