@@ -961,6 +961,21 @@ static int walk_in_root(int rootfd, const char *path, const struct mount_guard *
     return result;
 }
 
+/* The resolver alone, for tests that compare it with the Python one: an O_PATH fd of
+ * `path` inside `rootfd` (the walk if force_walk, else openat2 where the kernel has it),
+ * or -errno. */
+int lxkns_open_in_root(int rootfd, const char *path, int force_walk) {
+    int fd = -1;
+    if (!force_walk) {
+        struct open_how how = {.flags = O_PATH | O_CLOEXEC,
+                               .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+        fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+        if (fd < 0 && errno == ENOSYS) force_walk = 1;
+    }
+    if (force_walk) fd = walk_in_root(rootfd, path, NULL);
+    return fd >= 0 ? fd : -errno;
+}
+
 /* The one root-confined resolver of the scanner: an O_PATH fd of `path` below `rootfd`.
  * openat2(RESOLVE_IN_ROOT) where the kernel has it and no guard is active, else the walk. */
 static int open_in_root(struct lxkns_scan *s, int rootfd, const char *path,

@@ -260,6 +260,10 @@ int lxkns_parse_nslink(const char *buf, size_t len, int64_t *link, uint64_t *ino
 size_t lxkns_unescape_octal(char *buf, size_t len);
 int lxkns_parse_mountinfo_line(const char *line, size_t len, struct lxkns_mountinfo_line *out);
 
+/* The scanner's root-confined resolver: an O_PATH fd of path inside rootfd, or -errno
+ * (force_walk: the component walk even where openat2 exists). For tests. */
+int lxkns_open_in_root(int rootfd, const char *path, int force_walk);
+
 /* A forked child inside user namespace userns_fd (-1: none) and then mount namespace
  * mntns_fd, kept until *hold_fd is closed; *root_fd is an O_PATH fd of its root. The
  * child is non-dumpable and keeps no other fd. 0 or -errno (*step: 1 user, 2 mount, 3 root). */

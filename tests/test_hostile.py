@@ -205,6 +205,19 @@ def resolver(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
     return str(request.param)
 
 
+_IMPLEMENTATIONS = ["python", "c"] if lxkns.native_available() else ["python"]
+
+
+@pytest.fixture(params=_IMPLEMENTATIONS)
+def open_in_root(request: pytest.FixtureRequest, resolver: str) -> Any:
+    """The Python resolver and its C twin (the scanner's), with openat2 and with the walk."""
+    if request.param == "python":
+        return inroot.open_path
+    from lxkns._lowlevel import native
+
+    return lambda rootfd, path: native.open_in_root(rootfd, path, force_walk=resolver == "walk")
+
+
 def _tree(base: Path) -> Path:
     root = base / "root"
     (root / "etc").mkdir(parents=True)
@@ -217,20 +230,20 @@ def _tree(base: Path) -> Path:
     return root
 
 
-def test_the_resolver_never_leaves_the_root(tmp_path: Path, resolver: str) -> None:
+def test_the_resolver_never_leaves_the_root(tmp_path: Path, open_in_root: Any) -> None:
     root = _tree(tmp_path)
     fd = os.open(root, os.O_PATH | os.O_DIRECTORY)
     try:
         for path in ("/etc/passwd", "/abs/passwd", "/up/etc/passwd", "/../../etc/passwd",
                      "/up/up/abs/../etc/./passwd"):
-            pfd = inroot.open_path(fd, path)
+            pfd = open_in_root(fd, path)
             try:
                 assert os.fstat(pfd).st_ino == (root / "etc" / "passwd").stat().st_ino, path
             finally:
                 os.close(pfd)
         for path, err in (("/host", 2), ("/loop", 40), ("/etc/passwd/x", 20)):
             with pytest.raises(OSError) as exc:
-                os.close(inroot.open_path(fd, path))
+                os.close(open_in_root(fd, path))
             assert exc.value.errno == err, path
         # the walk names what it found, inside the root
         pfd, parts = inroot.walk(fd, "/up/abs/passwd")
@@ -581,3 +594,33 @@ def lxkns_lowlevel() -> Any:
     from lxkns import _lowlevel
 
     return _lowlevel
+
+
+@pytest.mark.privileged
+@pytest.mark.parametrize("scanner", SCANNERS)
+def test_bind_mounts_are_found_alike_with_the_forced_walk(tmp_path: Path, scanner: str,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scanners' walk (kernels without openat2) finds the bind mounts openat2 finds:
+    on the host, below a container-like root, and inside a process-less mount namespace."""
+    base = f"/tmp/lxkns-walk-{os.getpid()}-{os.urandom(4).hex()}"
+    with nsbuild.run(nsbuild.NESTED_PROCESSLESS.replace("BASE", repr(base))) as nested, \
+         nsbuild.run(nsbuild.NETNS_BINDMOUNT.replace("BASE", repr(base + "-bind"))) as bound, \
+         nsbuild.run(nsbuild.CONTAINERISH.replace("BASE", repr(base + "-box"))
+                     .replace("HOLD", '"process"')) as box:
+        wanted = {f"net:[{nested['net']}]", f"net:[{bound['net']}]", f"mnt:[{nested['mnt']}]"}
+
+        def found() -> dict[str, Any]:
+            d = lxkns.discover(lxkns.STANDARD, native=scanner == "native")
+            out = {}
+            for ns in d.all_namespaces():
+                if ns.type_id in wanted or ns.type_id == f"mnt:[{box['mnt']}]":
+                    out[ns.type_id] = (ns.ref, sorted(str(s) for s in ns.sources),
+                                       ns.owner.id.ino if ns.owner else None)
+            return {"ns": out, "missing": [x.message for x in d.diagnostics if "openat2" in x.message]}
+
+        with_openat2 = found()
+        monkeypatch.setenv("LXKNS_ASSUME_MISSING", "openat2")
+        walked = found()
+    assert wanted <= set(with_openat2["ns"]), with_openat2
+    assert walked["ns"] == with_openat2["ns"]
+    assert walked["missing"] and not with_openat2["missing"]  # the fallback says so

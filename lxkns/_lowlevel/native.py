@@ -238,6 +238,14 @@ def parse_mountinfo_line(data: bytes) -> tuple[int, bytes, bytes, bytes]:
             data[out.fstype_off : out.fstype_off + out.fstype_len])
 
 
+def open_in_root(rootfd: int, path: str, *, force_walk: bool = False) -> int:
+    """lxkns_open_in_root: the C scanner's root-confined resolver (OSError on failure)."""
+    fd = lib.lxkns_open_in_root(rootfd, os.fsencode(path), int(force_walk))
+    if fd < 0:
+        raise OSError(-fd, os.strerror(-fd), path)
+    return int(fd)
+
+
 def sandbox_start(userns_fd: int, mntns_fd: int) -> tuple[int, int, int]:
     """lxkns_sandbox_start: a forked child in a user (-1: none) and a mount namespace.
 

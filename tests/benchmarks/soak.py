@@ -8,13 +8,17 @@ Run as root (``nox -s soak`` does this)::
 For each ``PROCS:RUNS:PRESET`` of the plan it starts the shared workload generator with
 PROCS processes (parameters scaled as in bench_discovery.py), and in a fresh child
 process runs RUNS discoveries with the preset one after another (with the native
-scanner; ``pure`` after the preset for the pure-Python one). It reports:
+scanner; ``-pure`` after the preset for the pure-Python one), each one's graph collected
+before the next (a Discovery is a graph with cycles, which only the cyclic garbage
+collector frees: without that, several graphs pile up between its runs). It reports:
 
 * fds, threads, child processes and mounts (of the child's own mount namespace, which is
   a private copy, so that mounts made elsewhere meanwhile do not count) before the runs
   (after a warm-up) and after them: what was left over;
 * RSS after the warm-up, at its highest during the runs and at the end, and the growth
-  from the warm-up to the end (target: under 5 MiB), sampled every tenth discovery;
+  from the warm-up to the end (target: under 5 MiB), sampled every tenth discovery; and,
+  to tell a leak from memory malloc keeps for reuse, how much more malloc has handed out
+  and not got back at the end (mallinfo2) and the RSS after malloc_trim();
 * the time the discoveries took (median, and the slowest), for orientation only.
 
 It measures and reports; it never asserts anything. It exits 1 if something was left
@@ -48,6 +52,22 @@ import lxkns
 preset, runs = sys.argv[1], int(sys.argv[2])
 native = not preset.endswith("-pure")
 options = (lxkns.FULL if preset.startswith("full") else lxkns.STANDARD).replace(native=native)
+
+import ctypes
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_size_t) for n in
+                "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost".split()]
+_libc = ctypes.CDLL(None)
+_mallinfo2 = getattr(_libc, "mallinfo2", None)
+if _mallinfo2 is not None:
+    _mallinfo2.restype = _MallInfo2
+
+def heap_kib():
+    # what malloc has handed out and not got back (Python's arenas included): a leak grows it
+    if _mallinfo2 is None:
+        return 0
+    m = _mallinfo2()
+    return (m.uordblks + m.hblkhd) // 1024
 
 def rss_kib():
     with open("/proc/self/status") as f:
@@ -91,7 +111,7 @@ def settled():
 for _ in range(WARMUP):
     lxkns.discover(options)
 gc.collect()
-before, rss0 = settled(), rss_kib()
+before, rss0, heap0 = settled(), rss_kib(), heap_kib()
 times, samples, peak = [], [], rss0
 for i in range(runs):
     t0 = time.perf_counter()
@@ -100,12 +120,15 @@ for i in range(runs):
     if i == 0:
         size = {"processes": len(d.processes), "namespaces": len(d)}
     del d
+    gc.collect()  # a discovery is a graph with cycles: only the cyclic collector frees it
     if i % 10 == 9:
         r = rss_kib()
         samples.append(r)
         peak = max(peak, r)
 gc.collect()
-after, rss1 = settled(), rss_kib()
+after, rss1, heap1 = settled(), rss_kib(), heap_kib()
+_libc.malloc_trim(0)  # what RSS is left once malloc gives back what it keeps for reuse
+rss_trimmed = rss_kib()
 left = {"fds": {k: v for k, v in after["fds"].items() if before["fds"].get(k) != v},
         "threads": sorted(set(after["threads"]) - set(before["threads"])),
         "children": sorted(set(after["children"]) - set(before["children"])),
@@ -114,6 +137,7 @@ print(json.dumps({"preset": preset, "runs": runs, "size": size, "left": left,
                   "counts_before": {k: len(v) for k, v in before.items()},
                   "counts_after": {k: len(v) for k, v in after.items()},
                   "rss_warm_kib": rss0, "rss_end_kib": rss1, "rss_peak_kib": peak,
+                  "rss_trimmed_kib": rss_trimmed, "heap_growth_kib": heap1 - heap0,
                   "rss_samples_kib": samples, "median_s": statistics.median(times), "max_s": max(times)}))
 """.replace("WARMUP", str(WARMUP))
 
@@ -141,6 +165,9 @@ def report(r: dict[str, Any]) -> bool:
     print(f"  fds/threads/children/mounts before {r['counts_before']} after {r['counts_after']}")
     print(f"  RSS after warm-up {r['rss_warm_kib'] / 1024:.1f} MiB, peak {r['rss_peak_kib'] / 1024:.1f} MiB, "
           f"end {r['rss_end_kib'] / 1024:.1f} MiB: growth {growth:+.2f} MiB (target < 5 MiB)")
+    trimmed = (r["rss_trimmed_kib"] - r["rss_warm_kib"]) / 1024
+    print(f"  malloc'ed and not freed: {r['heap_growth_kib'] / 1024:+.2f} MiB; RSS after malloc_trim "
+          f"{r['rss_trimmed_kib'] / 1024:.1f} MiB ({trimmed:+.2f} MiB)")
     print(f"  per discovery: median {r['median_s'] * 1000:.0f} ms, slowest {r['max_s'] * 1000:.0f} ms "
           "(a busy machine: orientation only)", flush=True)
     return clean
