@@ -158,6 +158,7 @@ def main(argv: Sequence[str] | None = None, *, discover: DiscoverFunction | None
     service = create_app(config_of(args), discover)
     try:
         started = run(service)
-    except SystemExit as exc:  # uvicorn exits when it cannot bind
-        return exc.code if isinstance(exc.code, int) else 1
+    except SystemExit:  # uvicorn exits when it cannot bind; it has logged why
+        print(f"lxkns serve: cannot serve on {args.http[0]}:{args.http[1]}", file=sys.stderr)
+        return 1
     return 0 if started else 1

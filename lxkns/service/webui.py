@@ -55,6 +55,8 @@ def content_type(name: str) -> str:
 
 def _as_base(path: str) -> str | None:
     """``path`` as a base href (one leading and one trailing slash), or None if it is unsafe."""
+    if path.startswith("//") or "\\" in path:
+        return None  # protocol-relative: another host
     path = "/" + path.strip("/") + "/" if path.strip("/") else "/"
     if "//" in path or not _SAFE_PATH.fullmatch(path):
         return None
