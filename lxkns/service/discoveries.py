@@ -7,7 +7,8 @@ the metrics summary. What is kept is only that -- never the graph.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 
 import attrs
 
@@ -35,6 +36,7 @@ class Discoveries:
         self.config = config
         self._discover: DiscoverFunction = discover or (lambda options: real_discover(options))
         self._summary: Summary | None = None
+        self._lock = threading.Lock()
         self.metrics = ServiceMetrics(self.latest_summary, self.scanner_name())
         self.flights: Flights[Rendered] = Flights(
             max_age=config.max_age, timeout=config.timeout, max_running=config.max_running,
@@ -58,20 +60,28 @@ class Discoveries:
     def latest_summary(self) -> Summary | None:
         return self._summary
 
-    async def get(self, endpoint: Endpoint, query: Iterable[tuple[str, str]] = (),
-                  fresh: bool = True) -> Done[Rendered]:
-        options = self.options(endpoint, query)
-        key = (endpoint.name, options)
-        summarise = key == self.metrics_key
+    def _job(self, endpoint: Endpoint, options: DiscoveryOptions) -> Callable[[], Rendered]:
+        summarise = (endpoint.name, options) == self.metrics_key
         per_namespace = self.config.per_namespace_metrics
 
-        def job() -> Rendered:
+        def job() -> Rendered:  # in a worker thread
             d = self._discover(options)
             body = endpoint.render(d)
-            return Rendered(body, etag(body), Summary.of(d, per_namespace) if summarise else None)
+            summary = Summary.of(d, per_namespace) if summarise else None
+            if summary is not None:
+                with self._lock:
+                    if self._summary is None or self._summary.finished <= summary.finished:
+                        self._summary = summary
+            return Rendered(body, etag(body), summary)
 
-        done = await self.flights.get(key, job, fresh=fresh)
-        if done.value.summary is not None and (self._summary is None
-                                               or self._summary.finished <= done.value.summary.finished):
-            self._summary = done.value.summary
-        return done
+        return job
+
+    async def get(self, endpoint: Endpoint, query: Iterable[tuple[str, str]] = ()) -> Done[Rendered]:
+        """The rendered discovery for this endpoint and query (QueryError, or a 503/500 error)."""
+        options = self.options(endpoint, query)
+        return await self.flights.get((endpoint.name, options), self._job(endpoint, options))
+
+    def refresh_metrics(self) -> None:
+        """Start a discovery for the metrics if theirs is older than max-age; wait for nothing."""
+        _, options = self.metrics_key
+        self.flights.ensure(self.metrics_key, self._job(NAMESPACES, options))

@@ -133,7 +133,19 @@ class Flights(Generic[T]):
             self._stop = asyncio.get_running_loop().create_future()
         return self._stop
 
-    # --- the one entry point
+    def ensure(self, key: Hashable, job: Callable[[], T]) -> None:
+        """Start a discovery for ``key`` unless a fresh result is kept or one is running;
+        wait for nothing (the metrics refresh this way)."""
+        stop = self._stop_future()
+        kept = self._done.get(key)
+        if stop.done() or key in self._running or self.per_request:
+            return
+        if kept is not None and time.monotonic() - kept.finished < self.max_age:
+            return
+        if self.running < self.max_running:
+            self._start(key, job)
+
+    # --- the main entry point
     async def get(self, key: Hashable, job: Callable[[], T], *, fresh: bool = True) -> Done[T]:
         """The result of ``job`` for ``key``: a kept one younger than max_age, the
         running one, or a new one. ``fresh=False`` takes a kept one of any age."""

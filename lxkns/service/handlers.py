@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Awaitable, Callable
 
@@ -12,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from .discoveries import Discoveries
-from .endpoints import NAMESPACES, Endpoint
+from .endpoints import Endpoint
 from .errors import COMMON_HEADERS, ServiceError
 from .etags import none_match
 from .openapi import document_bytes
@@ -45,12 +44,12 @@ def not_found(request: Request) -> Response:
 
 
 def metrics(discoveries: Discoveries) -> Handler:
-    """Prometheus text format; the discovery gauges are refreshed when older than --max-age,
-    but a slow or failing discovery never keeps a scrape from being answered."""
+    """Prometheus text format, answered at once: the discovery gauges show the latest
+    finished discovery (lxkns_last_discovery_timestamp_seconds says when); a scrape that
+    finds it older than --max-age starts a new one for the next scrape."""
 
     async def handle(request: Request) -> Response:
-        with contextlib.suppress(ServiceError):  # counted in the metrics themselves (timeouts, failures)
-            await discoveries.get(NAMESPACES)
+        discoveries.refresh_metrics()
         data = await anyio.to_thread.run_sync(generate_latest, discoveries.metrics.registry)
         return Response(data, media_type=CONTENT_TYPE_LATEST, headers=dict(COMMON_HEADERS))
 
