@@ -395,3 +395,61 @@ def test_the_service_works_as_nobody(web_root: Path) -> None:
         assert "caps=none" in s.log() or not IS_ROOT
         if IS_ROOT:
             assert any(d["kind"] == "denied" for d in doc.get("diagnostics", []))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("containers", [False, True])
+def test_schemathesis_finds_nothing_against_the_live_server(web_root: Path, containers: bool,
+                                                           tmp_path: Path) -> None:
+    """Our OpenAPI document and the server agree: every check of schemathesis, on generated
+    valid and invalid requests to every operation (answers validated against the schemas)."""
+    st = shutil.which("schemathesis") or shutil.which("st")
+    if st is None:
+        exe = Path(sys.executable).with_name("schemathesis")
+        st = str(exe) if exe.exists() else None
+    if st is None:
+        pytest.skip("schemathesis is not installed")
+    args = ["--max-age", "120", "--timeout", "120"] + ([] if containers else ["--no-containers"])
+    with Server(args, web_root=str(web_root)) as s:
+        proc = subprocess.run([st, "run", f"{s.url}/api/openapi.json", "--url", s.url, "--checks", "all",
+                               "--max-examples", "15", "--workers", "1", "--seed", "1",
+                               "--phases", "examples,coverage,fuzzing", "--request-timeout", "150"],
+                              capture_output=True, text=True, timeout=900, cwd=tmp_path,
+                              env={**os.environ, "NO_COLOR": "1"})
+        assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
+        assert "6 passed" in proc.stdout or "passed" in proc.stdout
+
+
+# ------------------------------------------------------------------ containers, cgroup namespace
+
+@pytest.mark.engines
+def test_namespaces_show_the_containers_of_the_real_engines(engines, web_root: Path) -> None:  # type: ignore[no-untyped-def]
+    with engines.docker_container(engines.busybox, "sleep", "600") as (name, pid), \
+            Server(["--max-age", "0"], web_root=str(web_root)) as s:
+        doc = s.client.get("/api/namespaces").json()
+        found = {c["name"]: c for c in doc["containers"].values()}
+        assert name in found and found[name]["pid"] == pid
+        engine = doc["container-engines"][str(found[name]["engine"])]
+        assert engine["type"] == "docker.com"
+        text = s.client.get("/metrics").text
+        assert parse_metric(text, "lxkns_containers", 'engine="docker.com"') >= 1
+        assert "engines=" in s.log() and "docker.com" in s.log()
+
+
+@pytest.mark.privileged
+def test_initial_cgroup_switches_to_pid_1s_cgroup_namespace(web_root: Path) -> None:
+    from lxkns.service.cgroupns import initial_namespace
+
+    initial = os.stat(initial_namespace()).st_ino  # PID 1's, or kthreadd's where PID 1 is unreadable
+    for flag, expect_initial in (([], False), (["--initial-cgroup"], True)):
+        with Server(["--no-containers", *flag], web_root=str(web_root), prefix=["unshare", "--cgroup"]) as s:
+            own = os.stat(f"/proc/{s.proc.pid}/ns/cgroup").st_ino
+            assert (own == initial) is expect_initial
+            me = s.client.get("/api/processes").json()[str(s.proc.pid)]
+            host_view = Path(f"/proc/{s.proc.pid}/cgroup").read_text()  # as the initial namespace sees it
+            if expect_initial:
+                assert "switched to the initial cgroup namespace" in s.log()
+                assert me["cpucgroup"] and me["cpucgroup"] in host_view
+            # every thread of the service is in the namespace it chose
+            assert {os.stat(f"/proc/{s.proc.pid}/task/{t}/ns/cgroup").st_ino
+                    for t in os.listdir(f"/proc/{s.proc.pid}/task")} == {own}

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -19,12 +20,15 @@ from .accesslog import AccessLog
 from .config import DiscoverFunction, ServiceConfig
 from .counting import CountRequests
 from .discoveries import Discoveries
-from .endpoints import ENDPOINTS, NAMESPACES
+from .endpoints import ENDPOINTS
 from .hosts import HostGuard, HostPolicy
 from .methods import ReadOnly
 from .webui import WebUI
 
 log = logging.getLogger("lxkns.service")
+
+#: seconds the start waits for the first discovery, to name the engines it found
+STARTUP_WAIT = 5.0
 
 
 async def _service_error(request: Request, exc: Exception) -> Response:
@@ -54,7 +58,7 @@ class Service:
         routes = [Route(e.path, handlers.api(self.discoveries, e), methods=["GET"], name=e.name)
                   for e in ENDPOINTS]
         routes += [
-            Route("/api/openapi.json", handlers.openapi(), methods=["GET"]),
+            Route("/api/openapi.json", handlers.openapi(config.containers), methods=["GET"]),
             Route("/api", handlers.not_found, methods=["GET"]),
             Route("/api/{rest:path}", handlers.not_found, methods=["GET"]),
             Route("/metrics", handlers.metrics(self.discoveries), methods=["GET"]),
@@ -71,6 +75,13 @@ class Service:
         app = HostGuard(app, HostPolicy(config.allow_hosts))
         self.app: ASGIApp = AccessLog(app) if config.access_log else app
 
+    def _first_done(self, first: asyncio.Future[Any], web_ui: bool) -> None:
+        if first.cancelled() or first.exception() is not None:
+            log.warning("first discovery failed: %s", "cancelled" if first.cancelled() else first.exception())
+            return
+        log.info("first discovery finished: engines=%s",
+                 startup.engines_text(self.discoveries.latest_summary(), self.config.containers))
+
     def stop(self) -> None:
         """Answer every request that waits for a discovery now (called when a stop begins)."""
         self.discoveries.flights.stop()
@@ -82,13 +93,19 @@ class Service:
             log.warning("no web UI: %s is missing%s", self.config.web_root,
                         "" if self.config.web_root_given else
                         " (this installation has no built web UI; use --web-root DIR)")
-        if self.config.warm_up:
-            try:
-                await self.discoveries.get(NAMESPACES)
-            except errors.ServiceError as exc:
-                log.warning("first discovery: %s", exc)
-        log.info("%s", startup.line(self.config, self.discoveries.scanner_name(),
-                                    self.discoveries.latest_summary(), web_ui))
+        line = startup.line(self.config, self.discoveries.scanner_name(), None, web_ui)
+        if self.config.warm_up:  # the first discovery; readiness waits for it, the start a little
+            self.discoveries.refresh_metrics()
+            first = await self.discoveries.flights.settle(self.discoveries.metrics_key,
+                                                          min(self.config.timeout, STARTUP_WAIT))
+            if first is not None and not first.done():
+                log.info("%s", line)
+                first.add_done_callback(lambda f: self._first_done(f, web_ui))
+            else:
+                log.info("%s", startup.line(self.config, self.discoveries.scanner_name(),
+                                            self.discoveries.latest_summary(), web_ui))
+        else:
+            log.info("%s", line)
         self.started.set()
         yield
 

@@ -36,11 +36,36 @@ def _threads() -> int:
     return len(os.listdir("/proc/self/task"))
 
 
+def _is_kthreadd(proc: str) -> bool:
+    try:
+        with open(f"{proc}/2/stat", encoding="ascii", errors="replace") as f:
+            stat = f.read()
+    except OSError:
+        return False
+    name = stat[stat.find("(") + 1:stat.rfind(")")]
+    fields = stat[stat.rfind(")") + 2:].split()
+    return name == "kthreadd" and len(fields) > 1 and fields[1] == "0"
+
+
+def initial_namespace(proc: str = "/proc") -> str:
+    """The path of the initial cgroup namespace: PID 1's, as the Go lxkns takes it, or --
+    where PID 1 cannot be read (a sandbox's init that is not dumpable) -- kthreadd's, which as
+    a kernel thread always is in the initial namespaces."""
+    try:
+        os.stat(f"{proc}/1/ns/cgroup")
+        return f"{proc}/1/ns/cgroup"
+    except OSError as exc:
+        if _is_kthreadd(proc):
+            return f"{proc}/2/ns/cgroup"
+        raise CgroupSwitchError(exc.errno, f"cannot read PID 1's cgroup namespace: {exc.strerror}") from None
+
+
 def switch_to_initial(proc: str = "/proc") -> bool:
-    """Join PID 1's cgroup namespace if we are in another; True if we switched."""
+    """Join the initial cgroup namespace if we are in another; True if we switched."""
+    path = initial_namespace(proc)
     try:
         own = os.stat(f"{proc}/self/ns/cgroup")
-        initial = os.stat(f"{proc}/1/ns/cgroup")
+        initial = os.stat(path)
     except OSError as exc:
         raise CgroupSwitchError(exc.errno, f"cannot compare cgroup namespaces: {exc.strerror} "
                                 f"({exc.filename})") from None
@@ -49,7 +74,7 @@ def switch_to_initial(proc: str = "/proc") -> bool:
     if _threads() != 1:
         raise CgroupSwitchError(0, "--initial-cgroup must switch before any thread starts, "
                                 "but this process has several")
-    fd = os.open(f"{proc}/1/ns/cgroup", os.O_RDONLY | os.O_CLOEXEC)
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
         _setns(fd, CLONE_NEWCGROUP)
     except OSError as exc:

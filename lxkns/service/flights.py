@@ -145,6 +145,14 @@ class Flights(Generic[T]):
         if self.running < self.max_running:
             self._start(key, job)
 
+    async def settle(self, key: Hashable, timeout: float) -> asyncio.Future[Done[T]] | None:
+        """Wait up to ``timeout`` for the running discovery of ``key``; it (done or not), or None."""
+        flight = self._running.get(key)
+        if flight is None:
+            return None
+        await asyncio.wait({flight.future}, timeout=timeout)
+        return flight.future
+
     # --- the main entry point
     async def get(self, key: Hashable, job: Callable[[], T], *, fresh: bool = True) -> Done[T]:
         """The result of ``job`` for ``key``: a kept one younger than max_age, the

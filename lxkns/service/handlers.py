@@ -88,8 +88,8 @@ def readyz(discoveries: Discoveries) -> Handler:
     return handle
 
 
-def openapi() -> Handler:
-    body = document_bytes()
+def openapi(containers: bool) -> Handler:
+    body = document_bytes(containers)
 
     async def handle(request: Request) -> Response:
         return Response(body, media_type="application/json", headers=dict(COMMON_HEADERS))

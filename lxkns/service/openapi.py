@@ -14,7 +14,7 @@ from typing import Any
 from .._version import __version__
 from ..wire import schema as wire_schema
 from .endpoints import ENDPOINTS, Endpoint
-from .queries import BOOLEAN_VALUES, DESCRIPTIONS, TYPE_NAMES
+from .queries import BOOLEAN_VALUES, DESCRIPTIONS, FALSE, TYPE_NAMES
 
 _JSON = "application/json"
 
@@ -75,7 +75,7 @@ _COMMON_ERRORS = {
 }
 
 
-def _parameter(name: str) -> dict[str, Any]:
+def _parameter(name: str, containers: bool) -> dict[str, Any]:
     if name == "types":
         return {"name": "types", "in": "query", "required": False,
                 "description": "namespace types to discover, separated by commas (" + ", ".join(TYPE_NAMES)
@@ -83,17 +83,22 @@ def _parameter(name: str) -> dict[str, Any]:
                 "schema": {"type": "string",
                            "pattern": "^(all|none|(" + "|".join(TYPE_NAMES) + ")(,(" + "|".join(TYPE_NAMES)
                            + "))*)$"}}
-    return {"name": name, "in": "query", "required": False, "description": DESCRIPTIONS[name],
-            "schema": {"type": "string", "enum": list(BOOLEAN_VALUES)}}
+    values = list(BOOLEAN_VALUES)
+    description = DESCRIPTIONS[name]
+    if name == "containers" and not containers:  # the server runs with --no-containers
+        values = [v for v in values if v in FALSE]
+        description += " (off on this server: --no-containers)"
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": {"type": "string", "enum": values}}
 
 
-def _operation(e: Endpoint) -> dict[str, Any]:
+def _operation(e: Endpoint, containers: bool) -> dict[str, Any]:
     return {
         "operationId": e.name,
         "summary": e.summary,
         "description": "Runs (or shares, or reuses for --max-age seconds) a discovery and returns "
                        f"its {e.schema}.",
-        "parameters": [*(_parameter(p) for p in sorted(e.params)),
+        "parameters": [*(_parameter(p, containers) for p in sorted(e.params)),
                        {"name": "If-None-Match", "in": "header", "required": False,
                         "description": "an ETag of an earlier answer: 304 if it is still the same",
                         "schema": {"type": "string"}}],
@@ -114,10 +119,11 @@ def _plain(summary: str, content: dict[str, Any], extra: dict[str, Any] | None =
     return {"get": {"summary": summary, "responses": responses}}
 
 
-def document() -> dict[str, Any]:
+def document(containers: bool = True) -> dict[str, Any]:
+    """The document; ``containers=False`` for a server started with --no-containers."""
     health = {_JSON: {"schema": {"$ref": "#/components/schemas/Health"}}}
     unhealthy = {"503": {"description": "Not healthy / not ready", "content": health}}
-    paths: dict[str, Any] = {e.path: {"get": _operation(e)} for e in ENDPOINTS}
+    paths: dict[str, Any] = {e.path: {"get": _operation(e, containers)} for e in ENDPOINTS}
     paths["/api/openapi.json"] = _plain("This document", {_JSON: {"schema": {"type": "object"}}})
     paths["/metrics"] = _plain("Prometheus metrics (text format 0.0.4)",
                                {"text/plain": {"schema": {"type": "string"}}})
@@ -134,5 +140,5 @@ def document() -> dict[str, Any]:
     }
 
 
-def document_bytes() -> bytes:
-    return json.dumps(document(), sort_keys=True).encode()
+def document_bytes(containers: bool = True) -> bytes:
+    return json.dumps(document(containers), sort_keys=True).encode()
