@@ -36,14 +36,16 @@ class Server:
 
     def __init__(self, args: Sequence[str] = (), *, slow: bool = False, web_root: str | None = None,
                  prefix: Sequence[str] = (), env: dict[str, str] | None = None, start_timeout: float = 60.0,
-                 port: int | None = None, wait: bool = True) -> None:
+                 port: int | None = None, wait: bool = True,
+                 interpreter: Sequence[str] | None = None) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._dir = tempfile.TemporaryDirectory(prefix="lxkns-service-test-")
         self.hold = os.path.join(self._dir.name, "hold")
         self._stderr = open(os.path.join(self._dir.name, "stderr"), "w+b")  # noqa: SIM115
         program = [str(HERE / "slowserve.py")] if slow else ["-m", "lxkns.service"]
-        argv = [*prefix, sys.executable, *program, "--http", f"127.0.0.1:{self.port}", *args]
+        python = [sys.executable] if interpreter is None else list(interpreter)
+        argv = [*prefix, *python, *program, "--http", f"127.0.0.1:{self.port}", *args]
         if web_root is not None:
             argv += ["--web-root", web_root]
         self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=self._stderr, cwd="/",
@@ -100,6 +102,30 @@ class Server:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def python_for_others(directory: str) -> tuple[str, dict[str, str]] | None:
+    """A Python of this version that any user may run, with this one's packages: (path, env).
+
+    Test runs often use a Python that lives where other users cannot go (pyenv under /root);
+    a command run as another user without capabilities cannot even start it. A system Python
+    of the same version, with a sitecustomize in ``directory`` that adds our site-packages
+    (and so the editable install's path hooks), runs the same code. None if there is none.
+    """
+    import site
+    import sysconfig
+
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    for candidate in (f"/usr/bin/python{version}", f"/usr/local/bin/python{version}"):
+        if os.path.exists(candidate) and os.stat(candidate).st_mode & 0o001:
+            break
+    else:
+        return None
+    dirs = [*site.getsitepackages(), sysconfig.get_paths()["purelib"]]
+    with open(os.path.join(directory, "sitecustomize.py"), "w") as f:
+        f.write("import site\n" + "".join(f"site.addsitedir({d!r})\n" for d in dict.fromkeys(dirs)))
+    os.chmod(directory, 0o755)
+    return candidate, {"PYTHONPATH": directory}
 
 
 def parse_metric(text: str, name: str, labels: str = "") -> float:

@@ -12,17 +12,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-pytest.importorskip("starlette", reason="the service needs lxkns[service]")
-pytest.importorskip("uvicorn", reason="the service needs lxkns[service]")
-httpx = pytest.importorskip("httpx", reason="the service tests need httpx")
-
 import jsonschema
+import pytest
+from servicectl import Server, parse_metric, raw_get
 
 import lxkns
+
 from conftest import IS_ROOT
-from servicectl import Server, parse_metric, raw_get
 
 INDEX = b'<!doctype html><html><head><base href="/"><title>lxkns</title></head><body>ui</body></html>'
 SECRET = b"this file lies outside the web root\n"
@@ -121,14 +117,16 @@ def test_pidmap_translates_pids_of_a_child_pid_namespace(server: Server, landmar
     assert [{"pid": server.proc.pid, "nsid": own}] in chains
     if landmarks:
         child = [c for c in chains if c[-1] == {"pid": landmarks["pid_child"], "nsid": own}]
-        assert child == [[{"pid": 1, "nsid": landmarks["pidns_ino"]}, {"pid": landmarks["pid_child"], "nsid": own}]]
+        assert child == [[{"pid": 1, "nsid": landmarks["pidns_ino"]},
+                          {"pid": landmarks["pid_child"], "nsid": own}]]
 
 
 def test_query_parameters_choose_the_discovery(server: Server) -> None:
     doc = server.client.get("/api/namespaces?mounts=0&pidmap=no&affinity=off").json()
     assert "mounts" not in doc and "pidmap" not in doc
     assert doc["discovery-options"]["with-mounts"] is False
-    only_net = server.client.get("/api/namespaces", params={"types": "net", "ownership": "0", "mounts": "0"}).json()
+    only_net = server.client.get("/api/namespaces",
+                                 params={"types": "net", "ownership": "0", "mounts": "0"}).json()
     assert {ns["type"] for ns in only_net["namespaces"].values()} == {"net"}
     with_owners = server.client.get("/api/namespaces", params={"types": "net", "mounts": "0"}).json()
     assert {ns["type"] for ns in with_owners["namespaces"].values()} == {"net", "user"}
@@ -196,7 +194,8 @@ def test_head_answers_the_headers_of_get(server: Server) -> None:
 def test_openapi_document_describes_every_endpoint(server: Server) -> None:
     doc = server.client.get("/api/openapi.json").json()
     assert doc["openapi"].startswith("3.1")
-    assert {"/api/namespaces", "/api/processes", "/api/pidmap", "/metrics", "/healthz", "/readyz"} <= doc["paths"].keys()
+    paths = {"/api/namespaces", "/api/processes", "/api/pidmap", "/metrics", "/healthz", "/readyz"}
+    assert paths <= doc["paths"].keys()
     names = {p["name"] for p in doc["paths"]["/api/namespaces"]["get"]["parameters"]}
     assert {"mounts", "containers", "tasks", "types"} <= names
     jsonschema.Draft202012Validator.check_schema(doc["components"]["schemas"]["DiscoveryResult"])
@@ -213,7 +212,8 @@ def test_files_of_the_web_root_are_served(server: Server) -> None:
     assert server.client.get("/css/up.js").content == b"export const x = 1;\n"
 
 
-@pytest.mark.parametrize("path", ["/", "/containers", "/net/", "/mnt/4026531841", "/index.html", "/nothing.js"])
+@pytest.mark.parametrize("path", ["/", "/containers", "/net/", "/mnt/4026531841", "/index.html",
+                                  "/nothing.js"])
 def test_other_paths_get_the_index(server: Server, path: str) -> None:
     r = server.client.get(path)
     assert r.status_code == 200
@@ -284,7 +284,8 @@ def test_an_installation_without_its_web_ui_says_so(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("host", "status"), [
     ("127.0.0.1", 200), ("localhost", 200), ("LOCALHOST:5010", 200), ("[::1]:5010", 200),
     ("10.1.2.3:5010", 200), ("app.localhost", 200), ("allowed.example", 200), ("x.corp.example", 200),
-    ("corp.example", 200), ("evil.example", 421), ("127.0.0.1.nip.example", 421), ("allowed.example.evil", 421),
+    ("corp.example", 200), ("evil.example", 421), ("127.0.0.1.nip.example", 421),
+    ("allowed.example.evil", 421),
 ])
 def test_host_names_not_allowed_get_421(host: str, status: int, web_root: Path) -> None:
     s = _guarded(web_root)
@@ -355,7 +356,7 @@ def test_start_up_line_and_access_log(server: Server) -> None:
     log = server.log()
     start = next(line for line in log.splitlines() if "serving http://" in line)
     assert f"lxkns {lxkns.__version__}" in start and f"euid={os.geteuid()}" in start
-    assert "caps=" in start and "scanner=native" in start or "scanner=python" in start
+    assert ("caps=" in start and "scanner=native" in start) or "scanner=python" in start
     assert "engines=off (--no-containers)" in start
     assert '"GET /api/pidmap?tasks=0 HTTP/1.1" 200' in log
 
@@ -384,7 +385,8 @@ def test_the_service_works_as_nobody(web_root: Path) -> None:
                   "--bounding-set=-all"]
     if shutil.which("setpriv") is None:
         pytest.skip("setpriv (util-linux) is missing")
-    venv_readable = subprocess.run([*prefix, sys.executable, "-c", "import lxkns.service"], capture_output=True)
+    venv_readable = subprocess.run([*prefix, sys.executable, "-c", "import lxkns.service"],
+                                   capture_output=True)
     if venv_readable.returncode != 0:
         pytest.skip("this Python or its packages cannot be read by nobody")
     with Server(["--no-containers"], prefix=prefix) as s:

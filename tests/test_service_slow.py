@@ -8,11 +8,7 @@ import os
 import signal
 import time
 
-import pytest
-
-pytest.importorskip("starlette", reason="the service needs lxkns[service]")
-httpx = pytest.importorskip("httpx", reason="the service tests need httpx")
-
+import httpx
 from servicectl import Server, held, parse_metric
 
 
@@ -48,28 +44,26 @@ def test_a_discovery_past_the_timeout_answers_503_and_none_piles_up() -> None:
 def test_fifty_concurrent_requests_share_one_discovery() -> None:
     with Server(["--no-containers", "--timeout", "120", "--max-age", "60"], slow=True) as s:
         before = s.metric("lxkns_discoveries_total")
-        with held(s), concurrent.futures.ThreadPoolExecutor(50) as pool:
-            with httpx.Client(base_url=s.url, timeout=120,
-                              limits=httpx.Limits(max_connections=60)) as client:
-                futures = [pool.submit(client.get, "/api/processes") for _ in range(50)]
-                _wait_for(lambda: s.metric("lxkns_discovery_waiters") == 50)
-                assert s.metric("lxkns_discoveries_in_flight") == 1
-                os.unlink(s.hold)  # let the discovery go on
-                answers = [f.result() for f in futures]
+        with held(s), concurrent.futures.ThreadPoolExecutor(50) as pool, \
+                httpx.Client(base_url=s.url, timeout=120, limits=httpx.Limits(max_connections=60)) as client:
+            futures = [pool.submit(client.get, "/api/processes") for _ in range(50)]
+            _wait_for(lambda: s.metric("lxkns_discovery_waiters") == 50)
+            assert s.metric("lxkns_discoveries_in_flight") == 1
+            os.unlink(s.hold)  # let the discovery go on
+            answers = [f.result() for f in futures]
         assert [r.status_code for r in answers] == [200] * 50
         assert len({r.headers["etag"] for r in answers}) == 1
         assert s.metric("lxkns_discoveries_total") == before + 1
 
 
 def test_different_options_do_not_share_and_are_bounded() -> None:
-    with Server(["--no-containers", "--timeout", "0.3", "--max-running", "2"], slow=True) as s:
-        with held(s):
-            assert s.client.get("/api/pidmap").status_code == 503           # discovery 1
-            assert s.client.get("/api/pidmap?tasks=0").status_code == 503   # discovery 2
-            r = s.client.get("/api/processes")                              # a third: refused at once
-            assert r.status_code == 503 and r.json()["error"] == "too busy"
-            assert "retry-after" in r.headers
-            assert s.metric("lxkns_discoveries_in_flight") == 2
+    with Server(["--no-containers", "--timeout", "0.3", "--max-running", "2"], slow=True) as s, held(s):
+        assert s.client.get("/api/pidmap").status_code == 503           # discovery 1
+        assert s.client.get("/api/pidmap?tasks=0").status_code == 503   # discovery 2
+        r = s.client.get("/api/processes")                              # a third: refused at once
+        assert r.status_code == 503 and r.json()["error"] == "too busy"
+        assert "retry-after" in r.headers
+        assert s.metric("lxkns_discoveries_in_flight") == 2
 
 
 def test_sigterm_while_a_discovery_runs_stops_at_once_and_answers_the_waiters() -> None:

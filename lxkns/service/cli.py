@@ -7,8 +7,11 @@ calls with the remaining arguments; ``python -m lxkns.service`` calls it too.
 from __future__ import annotations
 
 import argparse
+import errno
 import ipaddress
 import logging
+import os
+import stat
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -131,8 +134,13 @@ def main(argv: Sequence[str] | None = None, *, discover: DiscoverFunction | None
     2 for bad arguments."""
     ap = parser()
     args = ap.parse_args(list(argv) if argv is not None else None)
-    if args.web_root is not None and not args.web_root.is_dir():
-        ap.error(f"--web-root {args.web_root}: no such directory")
+    if args.web_root is not None:
+        try:
+            if not stat.S_ISDIR(os.stat(args.web_root).st_mode):
+                ap.error(f"--web-root {args.web_root}: not a directory")
+        except OSError as exc:
+            why = "no such directory" if exc.errno == errno.ENOENT else exc.strerror
+            ap.error(f"--web-root {args.web_root}: {why}")
     if args.max_running < 1:
         ap.error("--max-running must be at least 1")
     _logging(args.log_level)
