@@ -110,8 +110,9 @@ def test_overmounts_shows_what_covers_hidden_mounts(tmp_base: str) -> None:
 def test_fleet_compare_reads_a_live_service_and_a_dump(tmp_path: Path) -> None:
     import json
 
-    import landscape
     from servicectl import Server
+
+    import landscape
 
     dump = tmp_path / "other-host.json"
     dump.write_text(json.dumps(landscape.landscape()))

@@ -145,6 +145,12 @@ def main(argv: Sequence[str] | None = None, *, discover: DiscoverFunction | None
         ap.error("--max-running must be at least 1")
     _logging(args.log_level)
     log = logging.getLogger("lxkns.service")
+    from .privileges import raise_permitted
+
+    try:
+        raise_permitted()  # file capabilities of the image's interpreter come permitted only
+    except OSError as exc:
+        log.warning("cannot raise the permitted capabilities: %s", exc)
     if args.initial_cgroup:
         from .cgroupns import CgroupSwitchError, switch_to_initial
 
