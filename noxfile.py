@@ -53,7 +53,7 @@ PYTHONS = _interpreters()
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """The test suite, native and pure-Python scanners, privileged parts as root."""
-    session.install("-e", ".[test]")
+    session.install("-e", ".[test]")  # the test extra brings the service extra
     session.run("pytest", *session.posargs)
 
 
@@ -80,3 +80,10 @@ def bench(session: nox.Session) -> None:
     """Discovery against the shared workload, lsns and the C yardstick (needs root)."""
     session.install("-e", ".")
     session.run("python", "tests/benchmarks/bench_discovery.py", *session.posargs)
+
+
+@nox.session(name="bench-service")
+def bench_service(session: nox.Session) -> None:
+    """The service under wrk: shared discoveries against one per request (needs root and wrk)."""
+    session.install("-e", ".[service]")
+    session.run("python", "tests/benchmarks/bench_service.py", *session.posargs)

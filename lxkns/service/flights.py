@@ -137,9 +137,13 @@ class Flights(Generic[T]):
         """Start a discovery for ``key`` unless a fresh result is kept or one is running;
         wait for nothing (the metrics refresh this way)."""
         stop = self._stop_future()
-        kept = self._done.get(key)
-        if stop.done() or key in self._running or self.per_request:
+        if stop.done() or key in self._running:
             return
+        if self.per_request:  # nothing is kept: refresh when nothing runs at all
+            if not self._anonymous:
+                self._start(key, job)
+            return
+        kept = self._done.get(key)
         if kept is not None and time.monotonic() - kept.finished < self.max_age:
             return
         if self.running < self.max_running:
