@@ -455,3 +455,14 @@ def test_initial_cgroup_switches_to_pid_1s_cgroup_namespace(web_root: Path) -> N
             # every thread of the service is in the namespace it chose
             assert {os.stat(f"/proc/{s.proc.pid}/task/{t}/ns/cgroup").st_ino
                     for t in os.listdir(f"/proc/{s.proc.pid}/task")} == {own}
+
+
+def test_the_answers_fit_the_go_lxkns_openapi_description(server: Server) -> None:
+    """A second opinion where the Go lxkns' own description is at hand ($LXKNS_OPENAPI): its
+    web UI reads these answers, so they must fit what it was written against."""
+    from test_wire import _openapi_defs, _validate
+
+    defs = _openapi_defs()
+    for path, name in (("/api/namespaces", "DiscoveryResult"), ("/api/processes", "ProcessTable"),
+                       ("/api/pidmap", "PIDMap")):
+        assert _validate({"$defs": defs, "$ref": f"#/$defs/{name}"}, server.client.get(path).json()) == []
