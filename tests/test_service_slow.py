@@ -90,3 +90,19 @@ def test_sigint_stops_cleanly() -> None:
         assert s.stop(signal.SIGINT) == 0
     finally:
         s.close()
+
+
+def test_stale_answers_come_at_once_while_a_new_discovery_runs() -> None:
+    with Server(["--no-containers", "--max-age", "0.2", "--stale", "600", "--timeout", "60"], slow=True) as s:
+        first = s.client.get("/api/pidmap")  # a discovery, not held
+        assert first.status_code == 200
+        time.sleep(0.3)  # older than --max-age now
+        with held(s):
+            started = time.monotonic()
+            again = s.client.get("/api/pidmap")  # the old one, at once; a new one starts
+            assert again.status_code == 200 and again.headers["etag"] == first.headers["etag"]
+            assert time.monotonic() - started < 5
+            assert s.metric("lxkns_discoveries_in_flight") >= 1
+            assert s.client.get("/api/pidmap").headers["etag"] == first.headers["etag"]
+        _wait_for(lambda: s.metric("lxkns_discoveries_in_flight") == 0)
+        assert s.client.get("/api/pidmap").status_code == 200

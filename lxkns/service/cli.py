@@ -70,6 +70,9 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--max-age", type=_seconds, default=1.0, metavar="S",
                     help="serve a discovery again for S seconds (default 1; 0: every request that "
                          "finds no discovery running starts one)")
+    ap.add_argument("--stale", type=_seconds, default=0.0, metavar="S",
+                    help="past --max-age, serve the last discovery S seconds longer while a new one "
+                         "runs, instead of waiting for it (default 0: wait)")
     ap.add_argument("--timeout", type=_seconds, default=30.0, metavar="S",
                     help="answer 503 with Retry-After when a discovery takes longer than S seconds "
                          "(default 30); it goes on, and later requests share it")
@@ -110,7 +113,7 @@ def config_of(args: argparse.Namespace) -> ServiceConfig:
     return ServiceConfig(
         host=host, port=port, max_age=args.max_age, timeout=max(args.timeout, 0.001), grace=args.grace,
         hung_after=max(args.hung_after, 0.001), max_running=max(1, args.max_running),
-        per_request=args.discovery_per_request, containers=not args.no_containers,
+        per_request=args.discovery_per_request, containers=not args.no_containers, stale=args.stale,
         web_root=args.web_root or DEFAULT_WEB_ROOT, web_root_given=args.web_root is not None,
         allow_hosts=tuple(args.allow_host), per_namespace_metrics=args.per_namespace_metrics,
         access_log=not args.no_access_log, native=False if args.python else None)

@@ -31,6 +31,8 @@ class ServiceConfig:
     """Everything the app and the server need to know, checked once.
 
     ``max_age``: seconds a discovery is served again before a new one runs;
+    ``stale``: seconds past that during which it is still served at once while
+    the new one runs (stale-while-revalidate; 0: requests wait for the new one);
     ``timeout``: seconds a request waits for a discovery before it gets 503;
     ``grace``: seconds a stop waits for requests in progress;
     ``hung_after``: seconds after which a discovery still running makes
@@ -52,6 +54,7 @@ class ServiceConfig:
     hung_after: float = attrs.field(default=300.0, converter=float, validator=_positive)
     max_running: int = attrs.field(default=4, validator=attrs.validators.ge(1))
     per_request: bool = False
+    stale: float = attrs.field(default=0.0, converter=float, validator=_not_negative)
     containers: bool = True
     web_root: Path = DEFAULT_WEB_ROOT
     web_root_given: bool = False

@@ -40,7 +40,7 @@ class Discoveries:
         self.metrics = ServiceMetrics(self.latest_summary, self.scanner_name())
         self.flights: Flights[Rendered] = Flights(
             max_age=config.max_age, timeout=config.timeout, max_running=config.max_running,
-            per_request=config.per_request, observer=self.metrics)
+            per_request=config.per_request, observer=self.metrics, stale=config.stale)
         #: the option set whose discoveries the metrics show: /api/namespaces without a query
         self.metrics_key = (NAMESPACES.name, self.options(NAMESPACES))
 

@@ -1,7 +1,8 @@
 """Single-flight discoveries with a short cache, run in worker threads.
 
 Requests for the same key (endpoint and options) share one running
-discovery; its result is served again for ``max_age`` seconds. A request
+discovery; its result is served again for ``max_age`` seconds (and, with
+``stale``, up to ``stale`` seconds longer while a new one runs). A request
 waits at most ``timeout`` seconds, then gets :class:`DiscoveryTimeout`
 (503) while the discovery goes on, and the requests after it join the same
 discovery instead of starting another: at most one runs per key, and at
@@ -93,8 +94,9 @@ class Flights(Generic[T]):
     """Single-flight, max-age cache of jobs run in worker threads (see the module)."""
 
     def __init__(self, *, max_age: float, timeout: float, max_running: int, per_request: bool = False,
-                 observer: FlightObserver | None = None, max_kept: int = 16) -> None:
+                 observer: FlightObserver | None = None, max_kept: int = 16, stale: float = 0.0) -> None:
         self.max_age = max_age
+        self.stale = stale
         self.timeout = timeout
         self.max_running = max_running
         self.per_request = per_request
@@ -169,6 +171,10 @@ class Flights(Generic[T]):
         if kept is not None and (not fresh or arrived - kept.finished < self.max_age):
             return kept
         flight = None if self.per_request else self._running.get(key)
+        if kept is not None and arrived - kept.finished < self.max_age + self.stale:
+            if flight is None and self.running < self.max_running:
+                self._start(key, job)  # stale-while-revalidate: the next request gets the new one
+            return kept
         if flight is None:
             if self.running >= self.max_running and not self.per_request:
                 raise TooBusy(self.running, self._retry_after())

@@ -50,5 +50,5 @@ def line(config: ServiceConfig, scanner: str, summary: Summary | None, web_ui: b
     web = str(config.web_root) if web_ui else f"none ({config.web_root} missing)"
     return (f"lxkns {__version__} serving http://{scheme_host}:{config.port}/ euid={os.geteuid()} "
             f"caps={effective_caps()} scanner={scanner} engines={engines_text(summary, config.containers)} "
-            f"max-age={config.max_age:g}s timeout={config.timeout:g}s web-root={web}"
+            f"max-age={config.max_age:g}s stale={config.stale:g}s timeout={config.timeout:g}s web-root={web}"
             + (" mode=discovery-per-request" if config.per_request else ""))

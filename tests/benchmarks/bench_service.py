@@ -45,8 +45,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import bench_discovery  # noqa: E402  (the workload runner)
-from servicectl import free_port  # noqa: E402
+import bench_discovery
+from servicectl import free_port
 
 MODES = {"shared": [], "per-request": ["--discovery-per-request"]}
 SERVER_ARGS = ["--no-containers", "--no-access-log", "--timeout", "25", "--log-level", "warning"]
