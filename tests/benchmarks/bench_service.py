@@ -9,6 +9,7 @@ For every workload size it starts the shared workload generator (as ``bench_disc
 does), then, one after the other, two servers on a free loopback port:
 
 * ``shared``: the service as shipped (single flight, ``--max-age 1``);
+* ``shared-stale``: the same with ``--stale 30`` (the last answer while a new one runs);
 * ``per-request``: ``--discovery-per-request``, a discovery for every request, as the Go
   lxkns service does;
 
@@ -48,7 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import bench_discovery
 from servicectl import free_port
 
-MODES = {"shared": [], "per-request": ["--discovery-per-request"]}
+MODES = {"shared": [], "shared-stale": ["--stale", "30"], "per-request": ["--discovery-per-request"]}
 SERVER_ARGS = ["--no-containers", "--no-access-log", "--timeout", "25", "--log-level", "warning"]
 
 
@@ -192,10 +193,11 @@ def main() -> int:
                           f"p99 {res['p99_ms']:9.1f} ms  errors {res['errors']:5d}  "
                           f"discoveries {res['discoveries']:5d}  peak RSS {res['peak_rss_mib']:7.1f} MiB  "
                           f"server CPU {res['server_cpu_s']:6.1f} s", flush=True)
-            shared = next(r for r in results if r["procs"] == size and r["mode"] == "shared")
             per = next(r for r in results if r["procs"] == size and r["mode"] == "per-request")
-            ratio = shared["rps"] / per["rps"] if per["rps"] else float("inf")
-            print(f"  shared / per-request: {ratio:.1f}x requests/s", flush=True)
+            for mode in ("shared", "shared-stale"):
+                shared = next(r for r in results if r["procs"] == size and r["mode"] == mode)
+                ratio = shared["rps"] / per["rps"] if per["rps"] else float("inf")
+                print(f"  {mode} / per-request: {ratio:.1f}x requests/s", flush=True)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=2)
