@@ -466,3 +466,34 @@ def test_the_answers_fit_the_go_lxkns_openapi_description(server: Server) -> Non
     for path, name in (("/api/namespaces", "DiscoveryResult"), ("/api/processes", "ProcessTable"),
                        ("/api/pidmap", "PIDMap")):
         assert _validate({"$defs": defs, "$ref": f"#/$defs/{name}"}, server.client.get(path).json()) == []
+
+
+def test_without_the_service_extra_lxkns_serve_says_what_is_missing() -> None:
+    code = ("import sys; sys.modules['starlette'] = None\n"
+            "from lxkns.service.cli import main\nraise SystemExit(main(['--no-containers']))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd="/")
+    assert proc.returncode == 1
+    assert "starlette is missing; install lxkns[service]" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_the_daemonset_runs_the_service_as_the_docs_say() -> None:
+    import yaml
+
+    deploy = Path(__file__).resolve().parent.parent / "deploy" / "kubernetes"
+    docs = [d for d in yaml.safe_load_all((deploy / "lxkns-daemonset.yaml").read_text()) if d]
+    ds = next(d for d in docs if d["kind"] == "DaemonSet")
+    pod = ds["spec"]["template"]
+    assert pod["spec"]["hostPID"] is True
+    assert pod["metadata"]["annotations"] == {"prometheus.io/scrape": "true", "prometheus.io/port": "5010",
+                                              "prometheus.io/path": "/metrics"}
+    c = pod["spec"]["containers"][0]
+    assert "--initial-cgroup" in c["args"] and "0.0.0.0:5010" in c["args"]
+    sc = c["securityContext"]
+    assert sc["readOnlyRootFilesystem"] is True and sc["runAsNonRoot"] is True and sc["runAsUser"] == 65534
+    assert sc["capabilities"]["drop"] == ["ALL"] and "SYS_ADMIN" in sc["capabilities"]["add"]
+    assert c["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert c["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    monitor = yaml.safe_load((deploy / "lxkns-podmonitor.yaml").read_text())
+    assert monitor["kind"] == "PodMonitor"
+    assert monitor["spec"]["selector"]["matchLabels"] == pod["metadata"]["labels"]
+    assert monitor["spec"]["podMetricsEndpoints"][0]["path"] == "/metrics"

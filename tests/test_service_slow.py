@@ -19,8 +19,15 @@ def _wait_for(predicate, timeout: float = 30.0) -> None:  # type: ignore[no-unty
         time.sleep(0.02)
 
 
+def _settled(s: Server) -> Server:
+    """The server once its first discovery has finished (on a busy host that can take a while)."""
+    _wait_for(lambda: s.metric("lxkns_discoveries_in_flight") == 0, timeout=120)
+    return s
+
+
 def test_a_discovery_past_the_timeout_answers_503_and_none_piles_up() -> None:
     with Server(["--no-containers", "--timeout", "0.5", "--max-age", "60"], slow=True) as s:
+        _settled(s)
         before = s.metric("lxkns_discoveries_total")
         with held(s):
             for _ in range(4):  # each waits its 0.5 s, then gives up; all share one discovery
@@ -43,6 +50,7 @@ def test_a_discovery_past_the_timeout_answers_503_and_none_piles_up() -> None:
 
 def test_fifty_concurrent_requests_share_one_discovery() -> None:
     with Server(["--no-containers", "--timeout", "120", "--max-age", "60"], slow=True) as s:
+        _settled(s)
         before = s.metric("lxkns_discoveries_total")
         with held(s), concurrent.futures.ThreadPoolExecutor(50) as pool, \
                 httpx.Client(base_url=s.url, timeout=120, limits=httpx.Limits(max_connections=60)) as client:
@@ -57,7 +65,8 @@ def test_fifty_concurrent_requests_share_one_discovery() -> None:
 
 
 def test_different_options_do_not_share_and_are_bounded() -> None:
-    with Server(["--no-containers", "--timeout", "0.3", "--max-running", "2"], slow=True) as s, held(s):
+    with Server(["--no-containers", "--timeout", "0.3", "--max-running", "2", "--max-age", "60"],
+                slow=True) as s, held(_settled(s)):
         assert s.client.get("/api/pidmap").status_code == 503           # discovery 1
         assert s.client.get("/api/pidmap?tasks=0").status_code == 503   # discovery 2
         r = s.client.get("/api/processes")                              # a third: refused at once
@@ -69,6 +78,7 @@ def test_different_options_do_not_share_and_are_bounded() -> None:
 def test_sigterm_while_a_discovery_runs_stops_at_once_and_answers_the_waiters() -> None:
     s = Server(["--no-containers", "--timeout", "300", "--grace", "10", "--max-age", "0"], slow=True)
     try:
+        _wait_for(lambda: s.client.get("/readyz").status_code == 200, timeout=120)  # the first one is done
         with held(s), concurrent.futures.ThreadPoolExecutor(2) as pool:
             waiting = pool.submit(httpx.get, f"{s.url}/api/namespaces", timeout=60)
             _wait_for(lambda: s.metric("lxkns_discovery_waiters") == 1)

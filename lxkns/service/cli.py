@@ -164,6 +164,7 @@ def main(argv: Sequence[str] | None = None, *, discover: DiscoverFunction | None
             print(f"lxkns serve: --initial-cgroup: {exc.strerror or exc}", file=sys.stderr)
             return 1
     try:
+        import prometheus_client  # noqa: F401
         import starlette  # noqa: F401
         import uvicorn  # noqa: F401
     except ImportError as exc:
