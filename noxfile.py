@@ -65,13 +65,13 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    session.install("-e", ".", "mypy>=1.8")
+    session.install("-e", ".[service]", "mypy>=1.8")  # the service's libraries carry their types
     session.run("mypy", "--strict", "lxkns")
 
 
 @nox.session
 def docs(session: nox.Session) -> None:
-    session.install("-e", ".[docs]")
+    session.install("-e", ".[docs,service]")
     session.run("sphinx-build", "-W", "-q", "-b", "html", "docs", "docs/_build/html")
 
 
