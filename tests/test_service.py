@@ -184,8 +184,9 @@ def test_etag_and_if_none_match_give_304(server: Server) -> None:
 
 
 def test_head_answers_the_headers_of_get(server: Server) -> None:
-    get = server.client.get("/api/processes")
-    head = server.client.head("/api/processes")
+    plain = {"Accept-Encoding": "identity"}
+    get = server.client.get("/api/processes", headers=plain)
+    head = server.client.head("/api/processes", headers=plain)
     assert head.status_code == 200 and head.content == b""
     assert head.headers["etag"] == get.headers["etag"]
     assert int(head.headers["content-length"]) == len(get.content)
@@ -506,3 +507,29 @@ def test_the_daemonset_runs_the_service_as_the_docs_say() -> None:
     assert monitor["kind"] == "PodMonitor"
     assert monitor["spec"]["selector"]["matchLabels"] == pod["metadata"]["labels"]
     assert monitor["spec"]["podMetricsEndpoints"][0]["path"] == "/metrics"
+
+
+def test_answers_come_gzipped_where_the_client_accepts_it(server: Server) -> None:
+    import gzip
+
+    plain = server.client.get("/api/namespaces", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.headers["vary"] == "Accept-Encoding"
+    status, headers, body = raw_get(server.port, "/api/namespaces", {"Accept-Encoding": "br, gzip"})
+    assert status == 200 and headers["content-encoding"] == "gzip"
+    assert gzip.decompress(body) == plain.content
+    assert headers["etag"] != plain.headers["etag"]  # another representation, another tag
+    again = server.client.get("/api/namespaces", headers={"Accept-Encoding": "gzip",
+                                                          "If-None-Match": headers["etag"]})
+    assert again.status_code == 304
+    for refused in ("gzip;q=0", "identity", "gzip;q=0, *", "br"):
+        r = server.client.get("/api/namespaces", headers={"Accept-Encoding": refused})
+        assert "content-encoding" not in r.headers, refused
+
+
+def test_accept_encoding_parsing() -> None:
+    from lxkns.service.handlers import accepts_gzip
+
+    assert accepts_gzip("gzip") and accepts_gzip("deflate, gzip;q=0.5") and accepts_gzip("*")
+    assert accepts_gzip("GZIP ; q=1") and accepts_gzip("*, br")
+    assert not accepts_gzip("") and not accepts_gzip("gzip;q=0") and not accepts_gzip("*;q=0")
+    assert not accepts_gzip("*, gzip;q=0") and not accepts_gzip("gzip;q=zero")

@@ -45,18 +45,46 @@ def api(discoveries: Discoveries, endpoint: Endpoint) -> Handler:
     async def handle(request: Request) -> Response:
         done = await discoveries.get(endpoint, request.query_params.multi_items())
         r = done.value
+        body, tag = r.body, r.etag
+        compressed = r.gzipped is not None and accepts_gzip(request.headers.get("accept-encoding", ""))
+        if compressed:
+            assert r.gzipped is not None
+            body, tag = r.gzipped, r.gzip_etag
         headers = {
-            "etag": r.etag,
+            "etag": tag,
+            "vary": "Accept-Encoding",
             "cache-control": "no-cache",
             "age": str(int(max(0.0, time.monotonic() - done.finished))),
             "server-timing": f"discovery;dur={done.seconds * 1000:.1f}",
             "x-content-type-options": "nosniff",
         }
-        if none_match(request.headers.get("if-none-match"), r.etag):
+        if compressed:
+            headers["content-encoding"] = "gzip"
+        if none_match(request.headers.get("if-none-match"), tag):
+            headers.pop("content-encoding", None)
             return Response(status_code=304, headers=headers)
-        return ChunkedResponse(r.body, media_type="application/json", headers=headers)
+        return ChunkedResponse(body, media_type="application/json", headers=headers)
 
     return handle
+
+
+def accepts_gzip(header: str) -> bool:
+    """Whether an Accept-Encoding header admits gzip (``gzip``, ``*``; not with ``q=0``)."""
+    verdict = None
+    for item in header.split(","):
+        name, _, params = item.strip().partition(";")
+        name = name.strip().lower()
+        q = 1.0
+        for p in params.split(";"):
+            key, _, value = p.strip().partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if name == "gzip" or (name in ("*", "x-gzip") and verdict is None):
+            verdict = q > 0
+    return bool(verdict)
 
 
 def not_found(request: Request) -> Response:

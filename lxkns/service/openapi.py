@@ -104,7 +104,9 @@ def _operation(e: Endpoint, containers: bool) -> dict[str, Any]:
                         "schema": {"type": "string"}}],
         "responses": {
             "200": {"description": f"The {e.schema}",
-                    "headers": {"ETag": {"description": "tag of these bytes", "schema": {"type": "string"}}},
+                    "headers": {"ETag": {"description": "tag of these bytes", "schema": {"type": "string"}},
+                                "Content-Encoding": {"description": "gzip where Accept-Encoding admits it",
+                                                     "schema": {"type": "string"}}},
                     "content": {_JSON: {"schema": {"$ref": f"#/components/schemas/{e.schema}"}}}},
             "304": {"description": "Not modified: the answer has the ETag given in If-None-Match"},
             **_COMMON_ERRORS,
