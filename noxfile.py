@@ -53,7 +53,7 @@ PYTHONS = _interpreters()
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """The test suite, native and pure-Python scanners, privileged parts as root."""
-    session.install("-e", ".[test]")
+    session.install("-e", ".[test]")  # the test extra brings the service extra
     session.run("pytest", *session.posargs)
 
 
@@ -65,13 +65,13 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    session.install("-e", ".", "mypy>=1.8")
+    session.install("-e", ".[service]", "mypy>=1.8")  # the service's libraries carry their types
     session.run("mypy", "--strict", "lxkns")
 
 
 @nox.session
 def docs(session: nox.Session) -> None:
-    session.install("-e", ".[docs]")
+    session.install("-e", ".[docs,service]")
     session.run("sphinx-build", "-W", "-q", "-b", "html", "docs", "docs/_build/html")
 
 
@@ -80,3 +80,10 @@ def bench(session: nox.Session) -> None:
     """Discovery against the shared workload, lsns and the C yardstick (needs root)."""
     session.install("-e", ".")
     session.run("python", "tests/benchmarks/bench_discovery.py", *session.posargs)
+
+
+@nox.session(name="bench-service")
+def bench_service(session: nox.Session) -> None:
+    """The service under wrk: shared discoveries against one per request (needs root and wrk)."""
+    session.install("-e", ".[service]")
+    session.run("python", "tests/benchmarks/bench_service.py", *session.posargs)
