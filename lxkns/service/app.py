@@ -1,0 +1,99 @@
+"""The ASGI app: routes, guards, error answers, and the warm-up discovery at start."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp
+
+from . import errors, handlers, startup
+from .accesslog import AccessLog
+from .config import DiscoverFunction, ServiceConfig
+from .counting import CountRequests
+from .discoveries import Discoveries
+from .endpoints import ENDPOINTS, NAMESPACES
+from .hosts import HostGuard, HostPolicy
+from .methods import ReadOnly
+from .webui import WebUI
+
+log = logging.getLogger("lxkns.service")
+
+
+async def _service_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, errors.ServiceError)
+    return errors.response(exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return errors.error_response(exc.status_code, exc.detail.lower() if exc.detail else "error",
+                                 f"{request.method} {request.url.path}", exc.headers)
+
+
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    log.exception("internal error answering %s %s", request.method, request.url.path)
+    return errors.error_response(500, "internal error", f"{type(exc).__name__}: {exc}")
+
+
+class Service:
+    """The app and what it holds: the discoveries, the web UI, the stop switch."""
+
+    def __init__(self, config: ServiceConfig, discover: DiscoverFunction | None = None) -> None:
+        self.config = config
+        self.discoveries = Discoveries(config, discover)
+        self.web = WebUI(config.web_root)
+        self.started = asyncio.Event()
+        routes = [Route(e.path, handlers.api(self.discoveries, e), methods=["GET"], name=e.name)
+                  for e in ENDPOINTS]
+        routes += [
+            Route("/api/openapi.json", handlers.openapi(), methods=["GET"]),
+            Route("/api", handlers.not_found, methods=["GET"]),
+            Route("/api/{rest:path}", handlers.not_found, methods=["GET"]),
+            Route("/metrics", handlers.metrics(self.discoveries), methods=["GET"]),
+            Route("/healthz", handlers.healthz(self.discoveries), methods=["GET"]),
+            Route("/readyz", handlers.readyz(self.discoveries), methods=["GET"]),
+            Route("/{path:path}", self.web.handle, methods=["GET"]),
+        ]
+        self.starlette = Starlette(
+            routes=routes, lifespan=self._lifespan,
+            exception_handlers={errors.ServiceError: _service_error, HTTPException: _http_error,
+                                Exception: _internal_error})
+        app: ASGIApp = ReadOnly(self.starlette)
+        app = CountRequests(app, self.discoveries.metrics.requests)
+        app = HostGuard(app, HostPolicy(config.allow_hosts))
+        self.app: ASGIApp = AccessLog(app) if config.access_log else app
+
+    def stop(self) -> None:
+        """Answer every request that waits for a discovery now (called when a stop begins)."""
+        self.discoveries.flights.stop()
+
+    @contextlib.asynccontextmanager
+    async def _lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        web_ui = self.web.available()
+        if not web_ui:
+            log.warning("no web UI: %s is missing%s", self.config.web_root,
+                        "" if self.config.web_root_given else
+                        " (this installation has no built web UI; use --web-root DIR)")
+        if self.config.warm_up:
+            try:
+                await self.discoveries.get(NAMESPACES)
+            except errors.ServiceError as exc:
+                log.warning("first discovery: %s", exc)
+        log.info("%s", startup.line(self.config, self.discoveries.scanner_name(),
+                                    self.discoveries.latest_summary(), web_ui))
+        self.started.set()
+        yield
+
+
+def create_app(config: ServiceConfig | None = None, discover: DiscoverFunction | None = None) -> Service:
+    """The service for ``config``; its ASGI app is ``.app``. ``discover`` replaces
+    :func:`lxkns.discover` (tests use it to make discoveries slow on purpose)."""
+    return Service(config or ServiceConfig(), discover)
