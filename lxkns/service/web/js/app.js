@@ -348,8 +348,8 @@ export async function refresh(backToLive = false) {
       }
       throw new Error(`The service answered ${msg}`);
     }
-    if (backToLive) state.views.clear();
     const wasDump = state.source.kind === 'dump';
+    if (wasDump) state.views.clear();
     accept(text, { kind: 'live', name: '', ms: performance.now() - t0 });
     if (wasDump) {
       state.tree = null;

@@ -33,7 +33,7 @@ function mountBits(m, role) {
     isReadOnly(m) ? badge('ro', 'b-ro', 'mounted read-only') : null,
     prop !== 'private' ? h('span', { class: 'prop', title: 'propagation' }, icon(m.tags.shared ? 'share' : 'slave'), prop) : null,
     m.root !== '/' ? h('span', { class: 'dim mono', title: 'root of the mount within its filesystem' }, `root ${m.root}`) : null,
-    h('span', { class: 'dim' }, `#${m.mountid}`),
+    h('span', { class: 'mountid dim', title: 'mount ID' }, `#${m.mountid}`),
   ].filter(Boolean);
 }
 
