@@ -80,3 +80,23 @@ def bench(session: nox.Session) -> None:
     """Discovery against the shared workload, lsns and the C yardstick (needs root)."""
     session.install("-e", ".")
     session.run("python", "tests/benchmarks/bench_discovery.py", *session.posargs)
+
+
+@nox.session(name="bench-ui")
+def bench_ui(session: nox.Session) -> None:
+    """The web UI in headless Chromium on the 1,000- and 10,000-process workloads (needs root,
+    Debian's chromium; holds the shared bench lock)."""
+    session.install("-e", ".[service]", "httpx>=0.27", "playwright>=1.40")
+    session.run("python", "tests/benchmarks/bench_ui.py", *session.posargs)
+
+
+@nox.session(name="typecheck-js")
+def typecheck_js(session: nox.Session) -> None:
+    """The web UI's JSDoc types checked by TypeScript (dev only: npm fetches tsc into the
+    session's own directory; nothing at install or run time needs npm)."""
+    if shutil.which("npm") is None:
+        session.skip("npm is not installed")
+    prefix = os.path.join(session.create_tmp(), "tsc")
+    session.run("npm", "install", "--no-audit", "--no-fund", "--prefix", prefix, "typescript@5", external=True)
+    session.run(os.path.join(prefix, "node_modules", ".bin", "tsc"), "-p", "lxkns/service/web/jsconfig.json",
+                external=True)

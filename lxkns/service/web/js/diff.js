@@ -50,8 +50,7 @@ function compare(before, after, id) {
 /** @param {Discovery} prev @param {Discovery} cur @returns {Diff} */
 export function diff(prev, cur) {
   const stable = prev.hasStableIds && cur.hasStableIds;
-  /** @param {Namespace} ns */
-  const nsId = stable ? (ns) => ns.uid : (ns) => ns.key;
+  const nsId = stable ? (/** @type {Namespace} */ ns) => ns.uid : (/** @type {Namespace} */ ns) => ns.key;
   const [nsNew, nsGone] = compare(prev.namespaces.values(), cur.namespaces.values(), nsId);
   const [pNew, pGone] = compare(prev.processes.values(), cur.processes.values(), (p) => p.key);
   const [cNew, cGone] = compare(prev.containers, cur.containers, (c) => c.key);

@@ -417,6 +417,7 @@ export function buildDiscovery(raw) {
   for (const c of containers) {
     if (!c.process) continue;
     for (const t in c.process.ns) {
+      /** @type {Namespace} */
       const ns = c.process.ns[t];
       if (!ns.containers.includes(c)) ns.containers.push(c);
     }

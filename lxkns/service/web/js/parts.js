@@ -122,6 +122,7 @@ export function nsWho(ns) {
  * @param {{shared?: boolean, noWho?: boolean}} [opts]
  */
 export function nsLabel(ctx, ns, opts = {}) {
+  /** @type {Array<Node | null>} */
   const parts = [
     icon(`ns-${ns.type}`), h('span', { class: `nstype t-${ns.type}` }, ns.type),
     h('span', { class: 'nsid', title: ns.nsid64 ? `namespace ID ${ns.nsid64}` : null }, `${nsText(ns)}`),
@@ -145,6 +146,7 @@ export function nsLabel(ctx, ns, opts = {}) {
  * @param {{pidns?: Namespace | null, sched?: boolean}} [opts]
  */
 export function procLabel(ctx, p, opts = {}) {
+  /** @type {Array<Node | null>} */
   const parts = [icon(p.pid === 1 ? 'crown' : 'process'), h('span', { class: 'pname' }, p.name || '?')];
   const pidns = opts.pidns;
   let local = null;

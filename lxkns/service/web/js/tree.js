@@ -7,7 +7,7 @@ import { h } from './dom.js';
 /**
  * @typedef {object} TreeNode
  * @property {string} key                  unique in the tree and stable across refreshes
- * @property {() => Node | Node[]} label   the row's content, made when the row is shown
+ * @property {() => Node | Array<Node | null | undefined | false>} label   the row's content, made when shown
  * @property {(() => TreeNode[]) | null} [children]  null: a leaf
  * @property {string} [cls]                extra classes of the row
  * @property {any} [item]                  what the details panel shows when selected

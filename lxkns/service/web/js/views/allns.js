@@ -112,6 +112,7 @@ export const allView = {
   roots(ctx) {
     const roots = ctx.d.userRoots.map((u) => userNode(ctx, u, ''));
     // namespaces without a user namespace we know (no ownership discovered)
+    /** @type {Namespace[]} */
     const orphans = [];
     for (const ns of ctx.d.namespaces.values()) if (ns.type !== 'user' && !ns.owner) orphans.push(ns);
     if (orphans.length) {

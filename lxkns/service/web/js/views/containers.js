@@ -67,8 +67,8 @@ function engineNode(ctx, e) {
           label: () => [icon('group'), h('span', { class: 'gname' }, g.name), badge(g.flavor || g.type, 'b-dim', 'group type'),
             badge(`${g.containers.length}`, 'count', 'containers')],
           item: { kind: 'group', obj: g },
-          children: () => g.containers.filter((c) => c.engine === e).sort(byName)
-            .map((c) => containerNode(ctx, c, gkey, c.groups[0] !== g)),
+          children: () => g.containers.filter((/** @type {Container} */ c) => c.engine === e).sort(byName)
+            .map((/** @type {Container} */ c) => containerNode(ctx, c, gkey, c.groups[0] !== g)),
         });
       }
       for (const c of e.containers.filter((x) => !x.groups.length).sort(byName)) out.push(containerNode(ctx, c, key, false));
