@@ -97,6 +97,7 @@ def typecheck_js(session: nox.Session) -> None:
     if shutil.which("npm") is None:
         session.skip("npm is not installed")
     prefix = os.path.join(session.create_tmp(), "tsc")
-    session.run("npm", "install", "--no-audit", "--no-fund", "--prefix", prefix, "typescript@5", external=True)
-    session.run(os.path.join(prefix, "node_modules", ".bin", "tsc"), "-p", "lxkns/service/web/jsconfig.json",
+    session.run("npm", "install", "--no-audit", "--no-fund", "--prefix", prefix, "typescript@5",
                 external=True)
+    tsc = os.path.join(prefix, "node_modules", ".bin", "tsc")
+    session.run(tsc, "-p", "lxkns/service/web/jsconfig.json", external=True)

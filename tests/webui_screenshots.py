@@ -55,7 +55,7 @@ def main() -> int:
         bound = stack.enter_context(nsbuild.run(nsbuild.NETNS_BINDMOUNT.replace("BASE", repr(base + "/net"))))
         mounts = stack.enter_context(nsbuild.run(nsbuild.MOUNTS.replace("BASE", repr(base + "/mnt"))))
         pids = stack.enter_context(nsbuild.run(nsbuild.PIDNS_CHAIN))
-        stack.enter_context(nsbuild.run(nsbuild.USERNS_CHAIN.replace("DEPTH", "2")))
+        chain = stack.enter_context(nsbuild.run(nsbuild.USERNS_CHAIN.replace("DEPTH", "2")))
         stack.enter_context(nsbuild.run(nsbuild.UTS_NET))
         container = ""
         if os.environ.get("LXKNS_ENGINES_DIR"):
@@ -77,7 +77,7 @@ def main() -> int:
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         console = browserctl.Console(page)
         u = server.url
-        shoot(page, f"{u}/", out / "all.png", keys=("ArrowDown", "ArrowRight", "ArrowDown"))
+        shoot(page, f"{u}/?ns=user:{chain['chain'][-1]}", out / "all.png", keys=("ArrowRight",))
         shoot(page, f"{u}/containers?container={container}" if container else f"{u}/containers",
               out / "containers.png", expand=True)
         shoot(page, f"{u}/net?ns=net:{bound['net']}", out / "net.png")

@@ -414,12 +414,14 @@ export function buildDiscovery(raw) {
     const engine = /** @type {Engine} */ (engines.get(ref));
     if (e.container) engine.container = containerByPid.get(e.container) || null;
   }
+  // a container names the namespaces its initial process leads (those it brought along)
   for (const c of containers) {
     if (!c.process) continue;
     for (const t in c.process.ns) {
       /** @type {Namespace} */
       const ns = c.process.ns[t];
-      if (!ns.containers.includes(c)) ns.containers.push(c);
+      const parent = c.process.parent;
+      if ((!parent || parent.ns[t] !== ns) && !ns.containers.includes(c)) ns.containers.push(c);
     }
   }
 

@@ -134,8 +134,8 @@ export function nsLabel(ctx, ns, opts = {}) {
     parts.push(h('span', { class: 'owner-uid', title: 'UID of the creator' }, icon('person'),
       `UID ${ns.userId}`, ns.userName ? ` (${ns.userName})` : ''));
   }
-  if (!opts.noWho) parts.push(nsWho(ns));
   parts.push(...containerBits(ns));
+  if (!opts.noWho) parts.push(nsWho(ns));
   return parts.filter(Boolean);
 }
 

@@ -2,6 +2,7 @@
 // namespaces below the process that started them; cgroups and freezer state on each row.
 
 import { h } from '../dom.js';
+import { plural } from '../format.js';
 import { nsClass, nsLabel, procLabel } from '../parts.js';
 
 /** @typedef {import('../parts.js').Ctx} Ctx */
@@ -30,7 +31,7 @@ function pidnsNode(ctx, pidns, parentKey) {
   const key = `${parentKey}/n${pidns.uid}`;
   return {
     key,
-    label: () => [...nsLabel(ctx, pidns), h('span', { class: 'dim' }, `${pidns.members.length} processes`)],
+    label: () => [...nsLabel(ctx, pidns), h('span', { class: 'dim' }, plural(pidns.members.length, 'process', 'processes'))],
     cls: nsClass(ctx, pidns),
     item: { kind: 'ns', obj: pidns },
     children: () => {
@@ -90,7 +91,7 @@ export const processesView = {
     if (homeless.length) {
       roots.push({
         key: '/nopidns',
-        label: () => [h('span', { class: 'dim' }, `PID namespace not known: ${homeless.length} processes`)],
+        label: () => [h('span', { class: 'dim' }, `PID namespace not known: ${plural(homeless.length, 'process', 'processes')}`)],
         children: () => homeless.filter((p) => !p.parent || p.parent.ns.pid).map((p) => procNode(ctx, p, '/nopidns')),
       });
     }

@@ -2,6 +2,7 @@
 // list with a count. Each namespace lists its leader processes.
 
 import { h } from '../dom.js';
+import { plural } from '../format.js';
 import { TYPES } from '../model.js';
 import { nsClass, nsLabel, procLabel } from '../parts.js';
 
@@ -19,7 +20,7 @@ function typedNode(ctx, ns, parentKey) {
     label: () => {
       const parts = nsLabel(ctx, ns);
       if (ns.type === 'user' && ns.possessions.length) parts.push(h('span', { class: 'dim' }, `owns ${ns.possessions.length}`));
-      if (ns.members.length) parts.push(h('span', { class: 'dim' }, `${ns.members.length} processes`));
+      if (ns.members.length) parts.push(h('span', { class: 'dim' }, plural(ns.members.length, 'process', 'processes')));
       return parts;
     },
     cls: nsClass(ctx, ns),
