@@ -554,3 +554,26 @@ def test_behind_a_reverse_proxy_prefix(browser: Any, server: Server) -> None:
 
 
 __all__ = ["IS_ROOT"]
+
+
+def test_what_changed_uses_stable_namespace_ids_where_the_dumps_have_them(ui: UI) -> None:
+    """An inode number reused by a new namespace is a change when the 64-bit IDs differ;
+    IDs beyond 2^53 stay exact."""
+    ui.open("")
+    before, after = ls.landscape(), ls.landscape()
+    for d, sid in ((before, 2**60 + 1), (after, 2**60 + 3)):
+        for n in d["namespaces"].values():
+            n["stable-id"] = 1000 + n["nsid"] % 1000
+        d["namespaces"][str(ls.N3)]["stable-id"] = sid
+    result = ui.page.evaluate("""async ([a, b]) => {
+        const m = await import('./js/model.js');
+        const { diff } = await import('./js/diff.js');
+        const x = m.buildDiscovery(m.parseJson(a)), y = m.buildDiscovery(m.parseJson(b));
+        const plain = m.buildDiscovery(JSON.parse(a.replaceAll('"stable-id"', '"other"')));
+        const d = diff(x, y), same = diff(plain, y);
+        return { stable: d.stable, appeared: d.appeared.namespaces.map((n) => n.uid),
+                 gone: d.gone.namespaces.map((n) => n.nsid64), plainStable: same.stable,
+                 plainChanged: same.appeared.namespaces.length + same.gone.namespaces.length };
+    }""", [json.dumps(before), json.dumps(after)])
+    assert result == {"stable": True, "appeared": [f"id:{2**60 + 3}"], "gone": [str(2**60 + 1)],
+                      "plainStable": False, "plainChanged": 0}

@@ -191,7 +191,7 @@ export class DumpError extends Error {
   }
 }
 
-const STABLE_ID_KEYS = ['ns-id', 'nsid64', 'id64', 'stable-id'];
+const STABLE_ID_KEYS = ['stable-id'];
 
 /**
  * Parse JSON text, keeping 64-bit namespace IDs exact (they may exceed 2^53).
