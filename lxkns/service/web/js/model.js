@@ -420,6 +420,7 @@ export function buildDiscovery(raw) {
     for (const t in c.process.ns) {
       /** @type {Namespace} */
       const ns = c.process.ns[t];
+      /** @type {Process | null} */
       const parent = c.process.parent;
       if ((!parent || parent.ns[t] !== ns) && !ns.containers.includes(c)) ns.containers.push(c);
     }
