@@ -2135,6 +2135,8 @@ struct lxkns_scan *lxkns_scan_new(const char *procfs, uint64_t flags, uint64_t l
     s->strict = (flags & LXKNS_SCAN_FOREIGN) != 0;
     /* our own procfs, whatever procfs is scanned: fds are reopened through it */
     s->selfdir = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (s->selfdir < 0 && !s->strict) /* no /proc here, but the procfs scanned is ours */
+        s->selfdir = openat(s->procfd, "self", O_PATH | O_DIRECTORY | O_CLOEXEC);
     struct stat st;
     if (fstatat(s->selfdir, "ns/net", &st, 0) == 0) s->nsfs_dev = (uint64_t)st.st_dev;
     char link[64];

@@ -661,7 +661,12 @@ def scan(req: ScanRequest) -> ScanResult:
     s = _Scan(req, procfd, missing=Missing(req.assume_missing))
     try:
         with contextlib.suppress(OSError):
-            s.selfdir = os.open("/proc/self", _O_PATH_DIR)
+            try:
+                s.selfdir = os.open("/proc/self", _O_PATH_DIR)
+            except OSError:
+                if s.strict:
+                    raise
+                s.selfdir = os.open("self", _O_PATH_DIR, dir_fd=procfd)  # no /proc, but ours is scanned
             s.nsfs_dev = os.stat("ns/net", dir_fd=s.selfdir).st_dev
             parsed = parsers.try_nslink(os.fsencode(os.readlink("ns/user", dir_fd=s.selfdir)))
             s.self_userns = parsed[1] if parsed else 0
