@@ -28,6 +28,11 @@ LINK_TIME_FOR_CHILDREN = 9
 LINK_TYPE: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6, 7, LINK_PID, LINK_TIME)
 
 
+#: names (comm) of the helper threads of lxkns (the scanner's mount thread, the mountineer's
+#: and the switching API's parked threads): they come and go, so nothing is reached through one
+HELPER_THREAD_NAMES = frozenset({"lxkns-mntns", "lxkns-switch"})
+
+
 class ScanFlags(enum.IntFlag):
     """What a scan reads; the values are those of the native LXKNS_SCAN_* flags."""
 
