@@ -60,13 +60,13 @@ def tests(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     session.install("ruff>=0.5")
-    session.run("ruff", "check", "lxkns", "tests", "examples", "noxfile.py")
+    session.run("ruff", "check", "lxkns", "_lxkns_pytestplugin.py", "tests", "examples", "noxfile.py")
 
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
     session.install("-e", ".", "mypy>=1.8")
-    session.run("mypy", "--strict", "lxkns")
+    session.run("mypy", "--strict", "lxkns", "_lxkns_pytestplugin.py")
 
 
 @nox.session

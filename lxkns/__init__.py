@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from . import wire
+from . import views, wire  # noqa: F401 (views registers the HTML, text, rich and networkx views)
 from ._discovery import discover
 from ._lowlevel import native_available
 from ._version import __version__
@@ -41,6 +41,7 @@ from .model import (
     MountNamespace,
     MountPath,
     MountPoint,
+    MountTable,
     Namespace,
     NamespacedPID,
     NamespaceID,
@@ -53,6 +54,7 @@ from .model import (
     UserNamespace,
     ref_text,
 )
+from .model.changes import Changes, changes
 from .mountineer import Mountineer
 from .switching import NamespaceThread, open_namespace, run_in, run_in_process
 
@@ -67,12 +69,13 @@ TIME = NamespaceType.TIME
 
 __all__ = [
     "ALL_TYPES", "CGROUP", "FULL", "IPC", "MNT", "NET", "PID", "STANDARD", "TIME", "USER", "UTS",
-    "Container", "ContainerEngine", "ContainerGroup", "Diagnostic", "DiagnosticKind", "Discovery",
-    "DiscoveryOptions", "HierarchicalNamespace", "LxknsError", "MountNamespace", "MountPath",
-    "MountPoint", "Mountineer", "Namespace", "NamespaceError", "NamespaceID", "NamespaceOpenError",
-    "NamespaceRef", "NamespaceThread", "NamespaceType", "NamespaceTypeError", "NamespacedPID",
-    "PIDMap", "ParseError", "Process", "RestoreNamespaceError", "ScanError", "Source",
-    "SwitchNamespaceError", "Task", "UnknownContainerError", "UnknownNamespaceError",
-    "UnknownProcessError", "UserNamespace", "WireFormatError", "__version__", "discover",
-    "native_available", "open_namespace", "ref_text", "run_in", "run_in_process", "wire",
+    "Changes", "Container", "ContainerEngine", "ContainerGroup", "Diagnostic", "DiagnosticKind",
+    "Discovery", "DiscoveryOptions", "HierarchicalNamespace", "LxknsError", "MountNamespace",
+    "MountPath", "MountPoint", "MountTable", "Mountineer", "Namespace", "NamespaceError",
+    "NamespaceID", "NamespaceOpenError", "NamespaceRef", "NamespaceThread", "NamespaceType",
+    "NamespaceTypeError", "NamespacedPID", "PIDMap", "ParseError", "Process",
+    "RestoreNamespaceError", "ScanError", "Source", "SwitchNamespaceError", "Task",
+    "UnknownContainerError", "UnknownNamespaceError", "UnknownProcessError", "UserNamespace",
+    "WireFormatError", "__version__", "changes", "discover", "native_available", "open_namespace",
+    "ref_text", "run_in", "run_in_process", "wire",
 ]

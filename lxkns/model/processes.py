@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from .rendering import Viewable
 from .types import NamespaceType
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ _NO_NAMESPACES: Mapping[NamespaceType, Namespace] = MappingProxyType({})
 
 
 @attrs.frozen(eq=False, repr=False, kw_only=True)
-class _Common:
+class _Common(Viewable):
     """What processes and tasks both have (from stat, cgroup and the ns links)."""
 
     name: str
