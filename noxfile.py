@@ -65,7 +65,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    session.install("-e", ".", "mypy>=1.8")
+    session.install("-e", ".", "mypy>=1.8", "pytest>=7.4")
     session.run("mypy", "--strict", "lxkns", "_lxkns_pytestplugin.py")
 
 

@@ -61,6 +61,13 @@ class Viewable:
 
     __slots__ = ()
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # IPython takes the first class of the MRO with a __repr__ of its own unless that
+        # class has a _repr_pretty_ of its own too: give every model class one
+        super().__init_subclass__(**kwargs)
+        if "_repr_pretty_" not in cls.__dict__:
+            cls._repr_pretty_ = Viewable._repr_pretty_  # type: ignore[method-assign]
+
     def _repr_html_(self) -> str:
         """HTML for Jupyter: collapsible sections, CSS only, with a text fallback."""
         return renderer().html(self)

@@ -97,8 +97,9 @@ class GroupMatcher(Matcher):
     """Matches a :class:`~lxkns.model.ContainerGroup` by name, type, flavor and labels."""
 
     def __init__(self, *, name: str | None = None, type: str | None = None, flavor: str | None = None,
-                 labels: Mapping[str, str | None] | None = None, kind: str = "a_group") -> None:
-        super().__init__(_describe(kind, {"name": name, "type": type, "flavor": flavor, "labels": labels}))
+                 labels: Mapping[str, str | None] | None = None, description: str | None = None) -> None:
+        super().__init__(description or _describe("a_group", {
+            "name": name, "type": type, "flavor": flavor, "labels": labels}))
         self.name, self.type, self.flavor, self.labels = name, type, flavor, dict(labels or {})
 
     def mismatches(self, actual: object) -> list[str]:
@@ -120,15 +121,15 @@ class ContainerMatcher(Matcher):
     def __init__(self, *, name: str | None = None, type: str | None = None, strict_type: str | None = None,
                  flavor: str | None = None, labels: Mapping[str, str | None] | None = None,
                  paused: bool | None = None, group: GroupMatcher | str | None = None,
-                 pod: GroupMatcher | str | None = None, kind: str = "a_container") -> None:
-        super().__init__(_describe(kind, {
+                 pod: GroupMatcher | str | None = None, description: str | None = None) -> None:
+        super().__init__(description or _describe("a_container", {
             "name": name, "type": type, "strict_type": strict_type, "flavor": flavor,
             "labels": labels, "paused": paused, "group": group, "pod": pod}))
         self.name, self.type, self.strict_type, self.flavor = name, type, strict_type, flavor
         self.labels = dict(labels or {})
         self.paused = paused
         self.group = GroupMatcher(name=group) if isinstance(group, str) else group
-        self.pod = (GroupMatcher(name=pod, type=POD, kind="a_pod") if isinstance(pod, str) else pod)
+        self.pod = a_pod(name=pod) if isinstance(pod, str) else pod
 
     def mismatches(self, actual: object) -> list[str]:
         if not isinstance(actual, Container):
@@ -180,7 +181,8 @@ def a_container(*, name: str | None = None, type: str | None = None, strict_type
 
 def a_docker_container(**options: Any) -> ContainerMatcher:
     """A container of Docker (type or flavor ``docker.com``), with :func:`a_container`'s options."""
-    return ContainerMatcher(type=DOCKER, kind="a_docker_container", **options)
+    return ContainerMatcher(**{"type": DOCKER, **options},
+                            description=_describe("a_docker_container", options))
 
 
 def a_group(*, name: str | None = None, type: str | None = None, flavor: str | None = None,
@@ -191,23 +193,25 @@ def a_group(*, name: str | None = None, type: str | None = None, flavor: str | N
 
 def a_pod(*, name: str | None = None, labels: Mapping[str, str | None] | None = None) -> GroupMatcher:
     """A Kubernetes pod (a container group of type ``io.kubernetes.pod``)."""
-    return GroupMatcher(name=name, type=POD, labels=labels, kind="a_pod")
+    return GroupMatcher(name=name, type=POD, labels=labels,
+                        description=_describe("a_pod", {"name": name, "labels": labels}))
 
 
 def in_a_group(*, name: str | None = None, type: str | None = None,
                flavor: str | None = None) -> ContainerMatcher:
     """A container in a group of this name, type and flavor."""
-    return ContainerMatcher(group=GroupMatcher(name=name, type=type, flavor=flavor), kind="in_a_group")
+    return ContainerMatcher(group=GroupMatcher(name=name, type=type, flavor=flavor),
+                            description=_describe("in_a_group", {"name": name, "type": type, "flavor": flavor}))
 
 
 def in_a_pod(name: str | None = None) -> ContainerMatcher:
     """A container in a Kubernetes pod (of this name)."""
-    return ContainerMatcher(pod=a_pod(name=name), kind="in_a_pod")
+    return ContainerMatcher(pod=a_pod(name=name), description=_describe("in_a_pod", {"name": name}))
 
 
 def paused() -> ContainerMatcher:
     """A paused container."""
-    return ContainerMatcher(paused=True, kind="paused")
+    return ContainerMatcher(paused=True, description="paused()")
 
 
 def has_label(name: str, value: str | None = None) -> LabelMatcher:
