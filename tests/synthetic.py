@@ -91,8 +91,10 @@ class _Host:
         self.mounts[str(mntns)] = paths
 
 
-def landscape(processes: int = 60, *, worker_namespaces: int = 8) -> dict[str, Any]:
-    """Wire-format data of a made-up host with about ``processes`` processes."""
+def landscape(processes: int = 60, *, worker_namespaces: int = 8, rootless: int = 0) -> dict[str, Any]:
+    """Wire-format data of a made-up host with about ``processes`` processes, the workers in
+    ``worker_namespaces`` PID and network namespaces, and ``rootless`` more rootless sandboxes
+    (a user namespace each, owning five namespaces, with a process in them)."""
     h = _Host()
     root = h.ns("user", None, ino=4026531837, uid=0, user="root", sources=("proc", "owner"))
     inos = {"cgroup": 4026531835, "ipc": 4026531839, "mnt": 4026531841, "net": 4026531840,
@@ -165,6 +167,14 @@ def landscape(processes: int = 60, *, worker_namespaces: int = 8) -> dict[str, A
     container("batch", "1", root, ["/usr/bin/python3", "-m", "batch"], paused=True)
     container("notebook", "3", alice, ["/usr/bin/python3", "-m", "jupyter", "lab"])
     container("build", "3", nested, ["/usr/bin/make", "-j4"])
+
+    for i in range(rootless):
+        user = h.ns("user", None, parent=alice, uid=1000 + i % 7, user="bob")
+        ns = {**init, "user": user}
+        for t in ("mnt", "uts", "ipc", "net"):
+            ns[t] = h.ns(t, user)
+        ns["pid"] = h.ns("pid", user, parent=init["pid"])
+        h.proc("bwrap", shell, ns, ["bwrap", "--unshare-all", f"sandbox-{i}"])
 
     # the rest: workers in a handful of PID and network namespaces
     pools = [{**init, "pid": h.ns("pid", root, parent=init["pid"]), "net": h.ns("net", root)}

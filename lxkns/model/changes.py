@@ -164,12 +164,13 @@ def _names(objects: Sequence[object], limit: int) -> str:
 
 
 def changes(before: Discovery, after: Discovery) -> Changes:
-    """What appeared and what went away between two discoveries of the same host::
+    """What appeared and what went away between two discoveries of the same host.
+
+    .. code-block:: python
 
         before = lxkns.discover()
-        ...                                   # something creates a network namespace
-        print(lxkns.changes(before, lxkns.discover()))
-        # 1 namespace appeared: net:[4026532290]
+        make_a_network_namespace()
+        print(lxkns.changes(before, lxkns.discover()))   # 1 namespace appeared: net:[4026532290]
     """
     old_ns = {namespace_key(ns): ns for ns in before.all_namespaces()}
     appeared_ns: list[Namespace] = []

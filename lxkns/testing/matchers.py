@@ -78,6 +78,20 @@ def _want(label: str, wanted: object, actual: object) -> str:
     return f"{label}: wanted {wanted!r}, is {actual!r}"
 
 
+def _sets(label: str, wanted: list[Any], actual: list[Any], limit: int = 8) -> str:
+    """Two lists that differ: in full when short, else what only one of them has."""
+    if len(wanted) + len(actual) <= limit:
+        return _want(label, wanted, actual)
+    missing = [x for x in wanted if x not in actual]
+    extra = [x for x in actual if x not in wanted]
+    parts = [f"{len(wanted)} wanted, {len(actual)} found"]
+    if missing:
+        parts.append(f"missing {missing[:limit]}" + (" …" if len(missing) > limit else ""))
+    if extra:
+        parts.append(f"not wanted {extra[:limit]}" + (" …" if len(extra) > limit else ""))
+    return f"{label}: " + "; ".join(parts)
+
+
 def _labels_mismatches(labels: Mapping[str, str], wanted: Mapping[str, str | None]) -> list[str]:
     out = []
     for name, value in wanted.items():
@@ -239,7 +253,7 @@ def namespace_differences(expected: Namespace, actual: object) -> list[str]:
     if actual.ref != expected.ref:
         out.append(_want("ref", expected.ref_text, actual.ref_text))
     if sorted(actual.leader_pids) != sorted(expected.leader_pids):
-        out.append(_want("leaders", sorted(expected.leader_pids), sorted(actual.leader_pids)))
+        out.append(_sets("leaders", sorted(expected.leader_pids), sorted(actual.leader_pids)))
     if _ns_id(actual.owner) != _ns_id(expected.owner):
         out.append(_want("owner", _ns_id(expected.owner), _ns_id(actual.owner)))
     if isinstance(expected, HierarchicalNamespace) and isinstance(actual, HierarchicalNamespace):
@@ -248,7 +262,7 @@ def namespace_differences(expected: Namespace, actual: object) -> list[str]:
         kids_e = sorted(c.type_id for c in expected.children)
         kids_a = sorted(c.type_id for c in actual.children)
         if kids_a != kids_e:
-            out.append(_want("children", kids_e, kids_a))
+            out.append(_sets("children", kids_e, kids_a))
     if isinstance(expected, UserNamespace) and isinstance(actual, UserNamespace) \
             and actual.owner_uid != expected.owner_uid:
         out.append(_want("creator UID", expected.owner_uid, actual.owner_uid))
@@ -270,7 +284,7 @@ def process_differences(expected: Process, actual: object) -> list[str]:
         ("command line", expected.cmdline, actual.cmdline)) if e != a]
     kids_e, kids_a = sorted(c.pid for c in expected.children), sorted(c.pid for c in actual.children)
     if kids_a != kids_e:
-        out.append(_want("children", kids_e, kids_a))
+        out.append(_sets("children", kids_e, kids_a))
     ns_e, ns_a = _ns_ids(expected), _ns_ids(actual)
     for t in sorted(set(ns_e) | set(ns_a)):
         if ns_e.get(t) != ns_a.get(t):

@@ -96,6 +96,8 @@ def _table(headers: Sequence[str], items: Sequence[_T], row: Callable[[_T], Sequ
     """A table of the first ``limit`` items, and a line counting the rest."""
     if not items:
         return f'<p class="lxkns-more">no {escape(noun)}</p>'
+    if limit <= 0:
+        return _more(len(items), noun)
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     rows = []
     for item in items[:limit]:
@@ -205,19 +207,27 @@ def _ns_of(mapping: dict[NamespaceType, Namespace]) -> str:
 # ---------------------------------------------------------------- trees
 
 
+#: most table rows inside one tree (the owned namespaces of its user namespaces)
+MAX_TREE_ROWS = 300
+
+
 class _Budget:
-    """How many tree nodes may still be shown, and how many were not."""
+    """How many tree nodes (and rows of tables in them) may still be shown, and how many
+    nodes were not."""
 
     def __init__(self, limit: int) -> None:
         self.left = limit
+        self.rows = MAX_TREE_ROWS
         self.skipped = 0
 
 
 def _user_tree(ns: UserNamespace, budget: _Budget) -> str:
     budget.left -= 1
     owned = list(ns.owned_namespaces())
+    rows = min(20, budget.rows)
+    budget.rows -= min(rows, len(owned))
     inner = _section("owned namespaces", len(owned), _table(
-        _OWNED_HEADERS, owned, _owned_row, "owned namespaces", limit=20,
+        _OWNED_HEADERS, owned, _owned_row, "owned namespaces", limit=rows,
         row_class=_ns_class)) if owned else ""
     kids = []
     for child in ns.children:
@@ -373,10 +383,10 @@ def _container(c: Container) -> str:
     rows = sorted(c.namespaces.items(), key=lambda kv: kv[0].type_name)
     parts = [_head("Container", f.clip(c.name, 80), c.type, badges), _facts(c),
              _section("Namespaces", len(rows), _table(
-                 ("type", "namespace", "ref", "engine's"), rows,
+                 ("type", "namespace", "ref", "the engine's too?"), rows,
                  lambda kv: [kv[0].type_name, (kv[1].type_id, "lxkns-mono"),
                              (f.clip(kv[1].ref_text, 120) or "-", "lxkns-mono"),
-                             ("same" if engine.get(kv[0]) is kv[1] else "own") if engine else "-"],
+                             ("shared" if engine.get(kv[0]) is kv[1] else "its own") if engine else "-"],
                  "namespaces"), open=True)]
     procs = list(c.walk_processes())
     if procs:
