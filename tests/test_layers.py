@@ -72,3 +72,13 @@ def test_the_checker_sees_upward_imports() -> None:
     assert _upward(model, "from . import types\nfrom ..errors import ParseError\n") == []
     assert _upward(PACKAGE / "_lowlevel" / "fake.py", "from ..model import Namespace\n")
     assert _upward(PACKAGE / "wire" / "fake.py", "from ..model import codec\n") == []
+
+
+def test_the_pytest_plugin_imports_lxkns_only_where_it_is_used() -> None:
+    """pytest loads the plugin in every run: nothing of lxkns at its module level."""
+    plugin = PACKAGE.parent / "_lxkns_pytestplugin.py"
+    tree = ast.parse(plugin.read_text())
+    top = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
+    names = [a.name for n in top if isinstance(n, ast.Import) for a in n.names]
+    names += [n.module or "" for n in top if isinstance(n, ast.ImportFrom)]
+    assert not [n for n in names if n.split(".")[0] == "lxkns"], names

@@ -185,12 +185,13 @@ def _mount_class(m: MountPoint) -> str:
 def _path_row(p: MountPath) -> list[Cell]:
     top = p.visible
     state = "out of reach" if top is None else ("overmounted" if len(p.mounts) > 1 else "")
+    hidden = [f"{m.fstype} {f.clip(m.source, 40)} ({m.mount_id})" for m in p.mounts if m.hidden]
     return [(f.clip(p.path, 120), "lxkns-mono"), str(len(p.mounts)),
             str(top.mount_id) if top else "-", top.fstype if top else "-",
-            f.clip(top.source, 60) if top else "-", state]
+            f.clip(top.source, 60) if top else "-", state, f.inline(hidden, 3)]
 
 
-_PATH_HEADERS = ("path", "mounts", "visible mount", "type", "source", "state")
+_PATH_HEADERS = ("path", "mounts", "visible mount", "type", "source", "state", "hidden here")
 
 
 def _path_class(p: MountPath) -> str:
