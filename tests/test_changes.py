@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 import lxkns
+
 import synthetic
 from conftest import nsbuild
 
@@ -95,7 +96,8 @@ def test_the_key_function_is_the_one_place_of_identity() -> None:
     d = load(synthetic.landscape(20))
     ns = d.namespace("net:[4026532190]")
     key = lxkns.model.changes.namespace_key(ns)
-    assert key == lxkns.model.changes.namespace_key(load(synthetic.landscape(20)).namespace("net:[4026532190]"))
+    again = load(synthetic.landscape(20)).namespace("net:[4026532190]")
+    assert key == lxkns.model.changes.namespace_key(again)
     assert key != lxkns.model.changes.namespace_key(d.namespace("net:[4026531840]"))
 
 

@@ -9,8 +9,6 @@ from contextlib import ExitStack
 import pytest
 
 import lxkns
-import synthetic
-from conftest import enginectl
 from lxkns.testing import (
     a_container,
     a_docker_container,
@@ -29,6 +27,9 @@ from lxkns.testing import (
     the_one,
 )
 
+import synthetic
+from conftest import enginectl
+
 
 @pytest.fixture(scope="module")
 def d() -> lxkns.Discovery:
@@ -40,7 +41,8 @@ def test_container_matchers(d: lxkns.Discovery) -> None:
     assert web == a_container(name="web") and web == a_container(name=web.id)  # name or ID
     assert web == a_container(type="docker.com", strict_type="docker.com", flavor="docker.com")
     assert web == a_docker_container(name="web", paused=False)
-    assert web == a_container(labels={"com.docker.compose.service": "web", "com.docker.compose.project": None})
+    assert web == a_container(labels={"com.docker.compose.service": "web",
+                                      "com.docker.compose.project": None})
     assert web == a_container(group="shop") and web == in_a_group(type="com.docker.compose.project")
     assert web == has_label("com.docker.compose.project", "shop")
     assert batch == paused() and web != paused()
@@ -55,7 +57,8 @@ def test_container_matchers(d: lxkns.Discovery) -> None:
 
 def test_mismatches_say_what_differs(d: lxkns.Discovery) -> None:
     web = d.container("web")
-    m = a_container(name="api", strict_type="podman.io", labels={"tier": None, "com.docker.compose.service": "db"},
+    m = a_container(name="api", strict_type="podman.io",
+                    labels={"tier": None, "com.docker.compose.service": "db"},
                     paused=True, pod="shop")
     assert m.mismatches(web) == [
         "name or ID: wanted 'api', is 'web'",

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 import lxkns
+
 import synthetic
 
 HOSTILE = '</pre><script>alert("x")</script><img src=x onerror=alert(1)>[bold]boom[/bold]\x1b[31m'
@@ -146,7 +147,8 @@ def test_rich_prints_hostile_names_as_they_are() -> None:
     assert "[bold]boom[/bold]" in out  # not taken as markup
 
 
-def test_without_rich_the_error_says_what_to_install(monkeypatch: pytest.MonkeyPatch, d: lxkns.Discovery) -> None:
+def test_without_rich_the_error_says_what_to_install(monkeypatch: pytest.MonkeyPatch,
+                                                     d: lxkns.Discovery) -> None:
     import builtins
 
     real = builtins.__import__

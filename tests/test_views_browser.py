@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 import lxkns
+
 import synthetic
 
 CHROMIUM = "/usr/bin/chromium"

@@ -27,7 +27,7 @@ def _markdown(lines: list[str]) -> list[str]:
             out += ["", f".. rubric:: {heading.group(1)}", ""]
         else:
             out.append(_LINK.sub(lambda m: f"`{m.group(1)} <{m.group(2)}>`_", line))
-    return out + [""]
+    return [*out, ""]
 
 
 def _code(lines: list[str]) -> list[str]:

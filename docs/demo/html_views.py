@@ -16,10 +16,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]
 
-import synthetic  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 import lxkns  # noqa: E402
+
+import synthetic  # noqa: E402
 
 OUT = os.path.join(ROOT, "docs", "images")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -215,7 +215,8 @@ def in_a_group(*, name: str | None = None, type: str | None = None,
                flavor: str | None = None) -> ContainerMatcher:
     """A container in a group of this name, type and flavor."""
     return ContainerMatcher(group=GroupMatcher(name=name, type=type, flavor=flavor),
-                            description=_describe("in_a_group", {"name": name, "type": type, "flavor": flavor}))
+                            description=_describe("in_a_group", {"name": name, "type": type,
+                                                                  "flavor": flavor}))
 
 
 def in_a_pod(name: str | None = None) -> ContainerMatcher:
