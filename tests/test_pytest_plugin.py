@@ -482,3 +482,25 @@ def test_fixtures_and_the_guard_work_unprivileged(nobody_dir: Path) -> None:
     text = out.stdout + out.stderr
     assert outcomes(out.stdout) == {"passed": 2, "errors": 1}, text
     assert "ERROR at teardown of test_leaky" in text and "fd " in text
+
+
+def test_throwaway_input_is_checked_before_anything_is_made() -> None:
+    from lxkns.testing import ThrowawayError, Throwaways
+
+    with Throwaways() as made:
+        with pytest.raises(ValueError, match="no good network namespace name"):
+            made.netns("../etc/passwd")
+        with pytest.raises(ValueError, match="bad ID map line"):
+            made.userns([(0, -1, 1)])
+        with pytest.raises(ValueError, match="at least one line"):
+            made.userns([], [(0, 0, 1)])
+        if IS_ROOT:
+            os.makedirs("/run/netns", exist_ok=True)
+            taken = f"/run/netns/lxkns-taken-{uuid.uuid4().hex[:8]}"
+            open(taken, "w").close()
+            try:
+                with pytest.raises(ThrowawayError, match="exists already"):
+                    made.netns(os.path.basename(taken))
+            finally:
+                os.unlink(taken)
+        assert not made._helpers and not made._bound

@@ -16,6 +16,7 @@ import contextlib
 import json
 import os
 import re
+import select
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -141,17 +142,16 @@ class Throwaways:
         uid_text = _map_text(uid_map if uid_map is not None else [(0, os.geteuid(), 1)])
         gid_text = _map_text(gid_map if gid_map is not None else [(0, os.getegid(), 1)])
         proc = subprocess.Popen([sys.executable, str(HELPER), json.dumps(spec)], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                close_fds=True, start_new_session=False)
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self._helpers.append(proc)
         assert proc.stdin is not None and proc.stdout is not None
         try:
-            line = proc.stdout.readline()
+            line = _readline(proc)
             if line.strip() == "user":
                 self._write_maps(proc.pid, uid_text, gid_text)
                 proc.stdin.write("go\n")
                 proc.stdin.flush()
-                line = proc.stdout.readline()
+                line = _readline(proc)
             facts = json.loads(line) if line.strip() else {"error": _stderr(proc)}
         except BaseException:
             self._helpers.remove(proc)
@@ -191,6 +191,16 @@ class Throwaways:
             return d.namespace(ino, type)
         except LxknsError:
             raise ThrowawayError(f"made {type.type_name}:[{ino}], but discovery does not find it") from None
+
+
+def _readline(proc: subprocess.Popen[str]) -> str:
+    """The helper's next line (it writes one at a time, then waits for us): ThrowawayError
+    if none comes within TIMEOUT seconds."""
+    assert proc.stdout is not None
+    ready, _, _ = select.select([proc.stdout], [], [], TIMEOUT)
+    if not ready:
+        raise ThrowawayError(f"the namespace helper did not answer within {TIMEOUT:.0f} s")
+    return proc.stdout.readline()
 
 
 def _stderr(proc: subprocess.Popen[str]) -> str:

@@ -81,10 +81,6 @@ def type_counts(d: Discovery) -> str:
                       if d.namespaces.get(t))
 
 
-def namespaces_line(namespaces: Iterable[Namespace]) -> str:
-    return " ".join(ns.type_id for ns in sorted(namespaces, key=lambda n: n.type.type_name)) or "-"
-
-
 def labels_text(labels: Iterable[tuple[str, str]]) -> str:
     items = [f"{clip(k, 60)}={clip(v, 60)}" for k, v in sorted(labels)]
     return inline(items, 6) if items else "-"
