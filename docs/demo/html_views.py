@@ -16,15 +16,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]
 
+import browserctl  # noqa: E402
+import synthetic  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 import lxkns  # noqa: E402
 
-import synthetic  # noqa: E402
-
 OUT = os.path.join(ROOT, "docs", "images")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 #: a few of JupyterLab's theme variables, as its light and dark themes set them
 THEMES = {
     "light": ("", "--jp-layout-color0:#fff;--jp-content-font-color0:rgba(0,0,0,.87);"
@@ -45,7 +43,7 @@ def main() -> None:
         "mount-table": (d.mounts[d.initial_namespaces[lxkns.MNT].id], []),
     }
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        browser = browserctl.launch(pw)
         page = browser.new_page(viewport={"width": 900, "height": 400}, device_scale_factor=1)
         for name, (obj, toggle) in shots.items():
             for theme, (attr, style) in THEMES.items():
