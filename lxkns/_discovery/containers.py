@@ -19,6 +19,7 @@ from .._lowlevel import ProcRecord
 from .._lowlevel.records import LINK_MNT, LINK_PID
 from ..decorators import ContainerDraft, EngineDraft, load
 from ..model.diagnostics import DiagnosticKind
+from ..model.options import parse_endpoint
 from .builder import Builder
 
 STAGE = "containers"
@@ -99,7 +100,8 @@ def _endpoint_groups(b: Builder) -> list[list[Endpoint]]:
                                   example=example)
     keys = {_socket_key(ep.path): i for i, ep in enumerate(found)}
     for spec in opts.engine_endpoints:
-        ep = detect.explicit(spec)
+        kind, path = parse_endpoint(spec)
+        ep = Endpoint(path, kind, 0, explicit=True)
         i = keys.get(_socket_key(ep.path)) if _socket_key(ep.path) is not None else None
         if i is not None:  # the same socket as one found: keep its PID, prefer the given kind
             known = found[i]

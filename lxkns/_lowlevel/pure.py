@@ -1,7 +1,7 @@
 """The pure-Python scanner: the same scan as the native helper, slower.
 
 It serves where the compiled module cannot be loaded, and the test suite
-runs it against the native one. It follows lxkns_native.c step by step
+runs it against the native one. It follows the C units in ``_native/`` step by step
 (single-threaded), so both return the same records.
 """
 
@@ -63,6 +63,8 @@ class _Ent:
     owner_err: int = 0
     parent_err: int = 0
     uid_err: int = 0
+    nsid: int = 0
+    id_err: int = 0
     ctx_pid: int = 0
     ctx_tid: int = 0
     ctx_start: int = 0
@@ -74,7 +76,7 @@ class _Ent:
     def record(self) -> NsRecord:
         return NsRecord(self.ino, self.dev, self.link, self.origin, self.owner, self.parent,
                         self.owner_uid, self.open_err, self.owner_err, self.parent_err,
-                        self.uid_err)
+                        self.uid_err, self.nsid, self.id_err)
 
 
 def _read(dirfd: int, name: str) -> bytes:
@@ -145,6 +147,15 @@ class _Scan:
         if st.st_ino != ent.ino:
             ent.open_err = errno.ESTALE
             return
+        if self.missing & Missing.NS_ID:
+            ent.id_err = errno.ENOTTY
+        else:
+            try:
+                ent.nsid = syscalls.ns_id(fd)
+            except OSError as exc:
+                ent.id_err = _err(exc)
+                if exc.errno in (errno.ENOTTY, errno.EINVAL):
+                    self.missing |= Missing.NS_ID
         if not self.flags & ScanFlags.META:
             return
         if ent.link == LINK_USER:
