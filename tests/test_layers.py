@@ -58,21 +58,35 @@ def _type_only(tree: ast.AST) -> set[int]:
     return out
 
 
-def _dynamic_target(node: ast.Call, package: str) -> str | None:
-    """The module an ``importlib.import_module(...)`` call imports, None if it is no such call.
+def _lazy_table(tree: ast.AST, package: str) -> list[str]:
+    """The modules of a module-level ``_LAZY = {name: ".module", ...}`` table (imported on
+    first use of a name, by ``import_module(where, __name__)``), absolute."""
+    for node in getattr(tree, "body", []):
+        if (isinstance(node, ast.Assign) and [ast.unparse(t) for t in node.targets] == ["_LAZY"]
+                and isinstance(node.value, ast.Dict)):
+            return sorted({f"{package}{v.value}" for v in node.value.values
+                           if isinstance(v, ast.Constant) and isinstance(v.value, str)})
+    return []
 
-    A literal name, or an f-string ``f"{__name__}.{x}"`` (a submodule of the calling
-    package), can be placed; anything else is Unplaceable.
+
+def _dynamic_target(node: ast.Call, package: str, lazy: list[str]) -> list[str] | None:
+    """The modules an ``importlib.import_module(...)`` call imports, None if it is no such call.
+
+    A literal name, an f-string ``f"{__name__}.{x}"`` (a submodule of the calling package),
+    or a name looked up in the module's ``_LAZY`` table can be placed; anything else is
+    Unplaceable.
     """
     func = ast.unparse(node.func)
     if func not in ("importlib.import_module", "import_module", "__import__"):
         return None
     arg = node.args[0] if node.args else None
     if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-        return arg.value if arg.value.startswith("lxkns") else ""
+        return [arg.value] if arg.value.startswith("lxkns") else []
     if (isinstance(arg, ast.JoinedStr) and arg.values and isinstance(arg.values[0], ast.FormattedValue)
             and ast.unparse(arg.values[0].value) == "__name__"):
-        return package
+        return [package]
+    if isinstance(arg, ast.Name) and lazy and len(node.args) == 2 and ast.unparse(node.args[1]) == "__name__":
+        return lazy
     raise Unplaceable(f"computed import {ast.unparse(node)}")
 
 
@@ -81,6 +95,7 @@ def _edges(path: Path, source: str | None = None) -> Iterator[tuple[str, bool]]:
     _, package = _module_of(path)
     tree = ast.parse(path.read_text() if source is None else source)
     typing_only = _type_only(tree)
+    lazy = _lazy_table(tree, ".".join(package))
     for node in ast.walk(tree):
         targets: list[str] = []
         if isinstance(node, ast.Import):
@@ -96,9 +111,7 @@ def _edges(path: Path, source: str | None = None) -> Iterator[tuple[str, bool]]:
                     sub = f"{module}.{a.name}"
                     targets.append(sub if _is_module(sub) else module)
         elif isinstance(node, ast.Call):
-            target = _dynamic_target(node, ".".join(package))
-            if target:
-                targets = [target]
+            targets = _dynamic_target(node, ".".join(package), lazy) or []
         for target in targets:
             if not _is_module(target):
                 raise Unplaceable(f"import of {target}, which is no module of lxkns")
