@@ -21,6 +21,7 @@ class NsDraft:
     link: int  # type index, lexical order
     ino: int
     dev: int = 0
+    stable_id: int | None = None  # NS_GET_ID
     sources: set[Source] = field(default_factory=set)
     procs: list[ProcRecord] = field(default_factory=list)
     for_children: list[ProcRecord] = field(default_factory=list)

@@ -51,8 +51,8 @@ def _make_namespace(d: NsDraft) -> Namespace:
         cls = MountNamespace
     else:
         cls = Namespace
-    return cls(id=NamespaceID(d.dev, d.ino), type=LEXICAL_ORDER[d.link], ref=d.ref,
-               sources=frozenset(d.sources))
+    return cls(id=NamespaceID(d.dev, d.ino), type=LEXICAL_ORDER[d.link], stable_id=d.stable_id,
+               ref=d.ref, sources=frozenset(d.sources))
 
 
 class _Freezer:
