@@ -78,6 +78,20 @@ ssize_t arena_read_file(struct arena *a, int dirfd, const char *name, uint64_t *
 /* a small file into buf (at most cap bytes): 0 or -errno */
 int read_small(int dirfd, const char *name, char *buf, size_t cap, size_t *len);
 
+/* ------------------------------------------------------------ texts.c: interned strings */
+
+struct texts {
+    struct arena *str; /* where the bytes live */
+    struct vec spans;  /* struct lxkns_text; text 0 is "" */
+    uint32_t *slots;   /* index + 1 of the text in each hash slot, 0 = free */
+    size_t nslots;
+};
+
+int texts_init(struct texts *t, struct arena *str); /* 0 or -ENOMEM */
+/* the index of this text, added if new; -ENOMEM */
+int64_t texts_intern(struct texts *t, const char *p, size_t len);
+void texts_free(struct texts *t);
+
 /* ------------------------------------------------------------ parse.c */
 
 int parse_u64(const char *s, size_t len, uint64_t *out);
@@ -122,6 +136,7 @@ struct lxkns_scan {
     struct nstab tab;
     struct vec procs, tasks, fds, socks, mntnss, binds, nss, fails, mounts;
     struct arena str;
+    struct texts texts; /* the walk's texts, in str */
     pthread_mutex_t fail_mu;
     /* walk */
     int *pids;
@@ -133,7 +148,9 @@ struct lxkns_scan {
 struct worker {
     struct lxkns_scan *s;
     struct vec procs, tasks, fds, fails;
-    struct arena str;
+    struct arena str;    /* the texts of this worker's records */
+    struct texts texts;  /* ... interned, in str (merged into the scan's at the end) */
+    struct arena buf;    /* a file being read */
     uint64_t recent[LXKNS_NLINKS]; /* last inode seen per link: skips most table look-ups */
     int err;
 };

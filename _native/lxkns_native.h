@@ -126,11 +126,18 @@ struct lxkns_proc {
     int64_t policy;
     int64_t nthreads;
     uint64_t ns[10];            /* inode per LXKNS_LINK_*; 0 = not read */
-    uint64_t comm_off, comm_len;
-    uint64_t cmdline_off, cmdline_len;
-    uint64_t cgroup_off, cgroup_len;
-    uint64_t nspid_off, nspid_len;
-    uint64_t affinity_off, affinity_len;  /* CPU list, "0-3,5"; empty if not read */
+    /* texts, as indices into lxkns_scan_texts() (distinct texts are kept once); 0 = empty */
+    uint64_t comm;
+    uint64_t cmdline;           /* the arguments, each ended by a NUL */
+    uint64_t cgroup;            /* the whole /proc/PID/cgroup file */
+    uint64_t nspid;             /* the numbers of the NSpid line */
+    uint64_t affinity;          /* CPU list, "0-3,5" */
+};
+
+/* A text in the string buffer (lxkns_scan_strings). */
+struct lxkns_text {
+    uint64_t off;
+    uint64_t len;
 };
 
 /* An fd of a process that refers to a namespace (kind 0) or a socket (kind 1). */
@@ -251,6 +258,7 @@ size_t lxkns_scan_mounts_list(struct lxkns_scan *scan, struct lxkns_mount **out)
 size_t lxkns_scan_bindmounts(struct lxkns_scan *scan, struct lxkns_bindmount **out);
 size_t lxkns_scan_nss(struct lxkns_scan *scan, struct lxkns_ns **out);
 size_t lxkns_scan_failures(struct lxkns_scan *scan, struct lxkns_failure **out);
+size_t lxkns_scan_texts(struct lxkns_scan *scan, struct lxkns_text **out);
 size_t lxkns_scan_strings(struct lxkns_scan *scan, char **out);
 uint64_t lxkns_scan_features(struct lxkns_scan *scan);
 uint64_t lxkns_scan_nsfs_dev(struct lxkns_scan *scan);

@@ -318,8 +318,9 @@ static void assign_mount_contexts(struct lxkns_scan *s) {
     for (size_t i = 0; i < s->tasks.n; i++) {
         struct nsent *e = tab_find(&s->tab, ts[i].ns[LXKNS_LINK_MNT], LXKNS_LINK_MNT);
         if (!e || (e->ctx_pid && !e->ctx_tid)) continue;
-        if (ts[i].comm_len == strlen(MOUNT_THREAD_NAME) &&
-            !memcmp(s->str.p + ts[i].comm_off, MOUNT_THREAD_NAME, ts[i].comm_len))
+        const struct lxkns_text *comm = (const struct lxkns_text *)s->texts.spans.p + ts[i].comm;
+        if (comm->len == strlen(MOUNT_THREAD_NAME) &&
+            !memcmp(s->str.p + comm->off, MOUNT_THREAD_NAME, comm->len))
             continue;
         if (!e->ctx_pid || ts[i].starttime < e->ctx_start ||
             (ts[i].starttime == e->ctx_start && ts[i].pid < e->ctx_tid)) {

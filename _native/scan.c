@@ -36,9 +36,13 @@ struct lxkns_scan *lxkns_scan_new(const char *procfs, uint64_t flags, uint64_t l
     if (!s) return NULL;
     s->procfs = strdup(procfs);
     s->procfd = open(procfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (!s->procfs || s->procfd < 0) {
-        int err = errno;
+    int texts = texts_init(&s->texts, &s->str);
+    if (!s->procfs || s->procfd < 0 || texts) {
+        int err = texts ? -texts : errno;
         if (s->procfd >= 0) close(s->procfd);
+        texts_free(&s->texts);
+        texts_free(&s->texts);
+    free(s->str.p);
         free(s->procfs);
         free(s);
         errno = err ? err : ENOMEM;
@@ -77,6 +81,7 @@ void lxkns_scan_free(struct lxkns_scan *s) {
     struct vec *vs[] = {&s->procs, &s->tasks, &s->fds,   &s->socks, &s->mntnss,
                         &s->binds, &s->nss,   &s->fails, &s->mounts};
     for (size_t i = 0; i < sizeof vs / sizeof vs[0]; i++) free(vs[i]->p);
+    texts_free(&s->texts);
     free(s->str.p);
     free(s->pids);
     if (s->procfd >= 0) close(s->procfd);
@@ -107,6 +112,11 @@ size_t lxkns_scan_nss(struct lxkns_scan *s, struct lxkns_ns **out) {
     }
     *out = s->nss.p;
     return s->nss.n;
+}
+
+size_t lxkns_scan_texts(struct lxkns_scan *s, struct lxkns_text **out) {
+    *out = s->texts.spans.p;
+    return s->texts.spans.n;
 }
 
 size_t lxkns_scan_strings(struct lxkns_scan *s, char **out) {

@@ -46,29 +46,38 @@ static void read_links(struct worker *w, int dfd, struct lxkns_proc *rec, int64_
                 origin == LXKNS_ORIGIN_TASK ? rec->pid : 0, failed, (int)first_err);
 }
 
-/* The NSpid line of a status file: only the numbers, kept in the arena. */
-static void read_nspid(struct worker *w, int dfd, struct lxkns_proc *rec, int64_t tid) {
+/* A text for a record: its index among the worker's texts (0 if out of memory: the walk fails). */
+static uint64_t intern(struct worker *w, const char *p, size_t len) {
+    int64_t id = texts_intern(&w->texts, p, len);
+    if (id < 0) {
+        w->err = (int)id;
+        return 0;
+    }
+    return (uint64_t)id;
+}
+
+/* A whole file of a process into the worker's read buffer: its length or -errno. */
+static ssize_t read_file(struct worker *w, int dfd, const char *name) {
     uint64_t off;
-    ssize_t n = arena_read_file(&w->str, dfd, "status", &off);
+    w->buf.n = 0;
+    return arena_read_file(&w->buf, dfd, name, &off);
+}
+
+/* The NSpid line of a status file: only the numbers. */
+static void read_nspid(struct worker *w, int dfd, struct lxkns_proc *rec, int64_t tid) {
+    ssize_t n = read_file(w, dfd, "status");
     if (n < 0) {
         fail_to(&w->fails, LXKNS_FAIL_STATUS, rec->tgid, tid, 0, (int)-n);
         return;
     }
-    char *text = w->str.p + off;
+    char *text = w->buf.p;
     char *line = memmem(text, (size_t)n, "\nNSpid:", 7);
-    if (line) {
-        char *b = line + 7;
-        while (b < text + n && (*b == '\t' || *b == ' ')) b++;
-        char *e = memchr(b, '\n', (size_t)(text + n - b));
-        if (!e) e = text + n;
-        size_t len = (size_t)(e - b);
-        memmove(text, b, len);
-        rec->nspid_off = off;
-        rec->nspid_len = len;
-        w->str.n = off + len;
-    } else {
-        w->str.n = off; /* kernel without NSpid: leave the list empty */
-    }
+    if (!line) return; /* kernel without NSpid: leave the list empty */
+    char *b = line + 7;
+    while (b < text + n && (*b == '\t' || *b == ' ')) b++;
+    char *e = memchr(b, '\n', (size_t)(text + n - b));
+    if (!e) e = text + n;
+    rec->nspid = intern(w, b, (size_t)(e - b));
 }
 
 /* stat + optional cgroup of a process or task; returns 0 or -errno */
@@ -87,17 +96,16 @@ static int read_stat_into(struct worker *w, int dfd, struct lxkns_proc *rec) {
     rec->priority = st.priority;
     rec->policy = st.policy;
     rec->nthreads = st.nthreads;
-    if (arena_add(&w->str, buf + st.comm_off, st.comm_len, &rec->comm_off)) return -ENOMEM;
-    rec->comm_len = st.comm_len;
+    rec->comm = intern(w, buf + st.comm_off, st.comm_len);
     return 0;
 }
 
 static void read_cgroup(struct worker *w, int dfd, struct lxkns_proc *rec, int64_t tid) {
-    ssize_t n = arena_read_file(&w->str, dfd, "cgroup", &rec->cgroup_off);
+    ssize_t n = read_file(w, dfd, "cgroup");
     if (n < 0)
         fail_to(&w->fails, LXKNS_FAIL_CGROUP, rec->tgid, tid, 0, (int)-n);
     else
-        rec->cgroup_len = (uint64_t)n;
+        rec->cgroup = intern(w, w->buf.p, (size_t)n);
 }
 
 /* The CPU affinity of a process or thread as a CPU list ("0-3,5") in the arena. */
@@ -114,7 +122,7 @@ static void read_affinity(struct worker *w, struct lxkns_proc *rec) {
         if (last > cpu) n += (size_t)snprintf(text + n, sizeof text - n, "-%d", last);
         cpu = last;
     }
-    if (!arena_add(&w->str, text, n, &rec->affinity_off)) rec->affinity_len = n;
+    rec->affinity = intern(w, text, n);
 }
 
 static int need_nspid(struct lxkns_scan *s, const struct lxkns_proc *rec) {
@@ -190,11 +198,11 @@ static void scan_pid(struct worker *w, int pid) {
     rec->tgid = rec->pid;
     if (s->flags & LXKNS_SCAN_PROCS) read_links(w, dfd, rec, LXKNS_ORIGIN_PROC);
     if (s->flags & LXKNS_SCAN_CMDLINE) {
-        ssize_t n = arena_read_file(&w->str, dfd, "cmdline", &rec->cmdline_off);
+        ssize_t n = read_file(w, dfd, "cmdline");
         if (n < 0)
             fail_to(&w->fails, LXKNS_FAIL_CMDLINE, pid, 0, 0, (int)-n);
         else
-            rec->cmdline_len = (uint64_t)n;
+            rec->cmdline = intern(w, w->buf.p, (size_t)n);
     }
     if (s->flags & LXKNS_SCAN_CGROUP) read_cgroup(w, dfd, rec, 0);
     if (need_nspid(s, rec)) read_nspid(w, dfd, rec, 0);
@@ -245,23 +253,32 @@ static int list_pids(struct lxkns_scan *s) {
     return s->pids ? 0 : -ENOMEM;
 }
 
-/* move a worker's records into the scan, rebasing string offsets */
+/* move a worker's records into the scan, its texts into the scan's (renumbering them) */
 static int merge_worker(struct lxkns_scan *s, struct worker *w) {
-    uint64_t base = s->str.n;
-    if (arena_reserve(&s->str, w->str.n + 1)) return -ENOMEM;
-    if (w->str.n) memcpy(s->str.p + s->str.n, w->str.p, w->str.n);
-    s->str.n += w->str.n;
+    size_t n = w->texts.spans.n;
+    uint64_t *to = malloc((n ? n : 1) * sizeof *to);
+    if (!to) return -ENOMEM;
+    const struct lxkns_text *spans = w->texts.spans.p;
+    for (size_t i = 0; i < n; i++) {
+        int64_t id = texts_intern(&s->texts, w->str.p + spans[i].off, spans[i].len);
+        if (id < 0) {
+            free(to);
+            return (int)id;
+        }
+        to[i] = (uint64_t)id;
+    }
     struct vec *pv[2] = {&w->procs, &w->tasks};
     for (int k = 0; k < 2; k++) {
         struct lxkns_proc *r = pv[k]->p;
         for (size_t i = 0; i < pv[k]->n; i++) {
-            r[i].comm_off += base;
-            r[i].cmdline_off += base;
-            r[i].cgroup_off += base;
-            r[i].nspid_off += base;
-            r[i].affinity_off += base;
+            r[i].comm = to[r[i].comm];
+            r[i].cmdline = to[r[i].cmdline];
+            r[i].cgroup = to[r[i].cgroup];
+            r[i].nspid = to[r[i].nspid];
+            r[i].affinity = to[r[i].affinity];
         }
     }
+    free(to);
     if (vec_extend(&s->procs, &w->procs) || vec_extend(&s->tasks, &w->tasks) ||
         vec_extend(&s->fds, &w->fds) || vec_extend(&s->fails, &w->fails))
         return -ENOMEM;
@@ -273,7 +290,9 @@ static void worker_free(struct worker *w) {
     free(w->tasks.p);
     free(w->fds.p);
     free(w->fails.p);
+    texts_free(&w->texts);
     free(w->str.p);
+    free(w->buf.p);
 }
 
 int lxkns_scan_walk(struct lxkns_scan *s, int workers) {
@@ -289,11 +308,19 @@ int lxkns_scan_walk(struct lxkns_scan *s, int workers) {
         return -ENOMEM;
     }
     int started = 0;
+    r = 0;
     for (int i = 0; i < workers; i++) {
         ws[i].s = s;
         ws[i].procs.elsz = ws[i].tasks.elsz = sizeof(struct lxkns_proc);
         ws[i].fds.elsz = sizeof(struct lxkns_fd);
         ws[i].fails.elsz = sizeof(struct lxkns_failure);
+        if (!r) r = texts_init(&ws[i].texts, &ws[i].str);
+    }
+    if (r) {
+        for (int i = 0; i < workers; i++) worker_free(&ws[i]);
+        free(ws);
+        free(th);
+        return r;
     }
     s->next_pid = 0;
     /* worker 0 runs on the calling thread; the others get their own */

@@ -39,6 +39,7 @@ class Layout:
             names.append(name)
             offset += 8 * count
         self.struct = struct.Struct(fmt)
+        self._at = {name: sum(c for _, c in groups[:i]) for i, name in enumerate(names)}
         if self.struct.size != ffi.sizeof(ctype):
             raise LayoutError(f"lxkns._native: {ctype} has padding this module cannot read")
         self.ctype = ctype
@@ -51,6 +52,14 @@ class Layout:
     @property
     def size(self) -> int:
         return self.struct.size
+
+    def at(self, name: str) -> int:
+        """Where a field starts in the flat tuples of :meth:`flat` (KeyError for no such field)."""
+        return self._at[name]
+
+    def flat(self, buf: Any) -> Iterator[tuple[int, ...]]:
+        """The records of a buffer as flat tuples, for hot loops that pick fields by :meth:`at`."""
+        return self.struct.iter_unpack(buf)
 
     def unpack(self, buf: Any) -> Iterator[Any]:
         """The records of a buffer (a whole array of them), as named tuples."""

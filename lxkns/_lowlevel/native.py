@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from operator import itemgetter
 from typing import Any
 
 from lxkns._native import ffi, lib
@@ -17,6 +18,7 @@ from ..errors import ParseError, ScanError
 from .layouts import Layout
 from .parsers import MountInfo, StatFields, mount_options_of, super_options_of, tags_of
 from .records import (
+    NLINKS,
     BindMountRecord,
     FailureRecord,
     FdRecord,
@@ -40,6 +42,7 @@ _MOUNT = Layout(ffi, "struct lxkns_mount")
 _BIND = Layout(ffi, "struct lxkns_bindmount")
 _NS = Layout(ffi, "struct lxkns_ns")
 _FAIL = Layout(ffi, "struct lxkns_failure")
+_TEXT = Layout(ffi, "struct lxkns_text")
 
 
 def _raise(code: int, what: str) -> None:
@@ -89,19 +92,49 @@ def _text(strings: bytes, off: int, length: int) -> str:
     return strings[off : off + length].decode("utf-8", "surrogateescape")
 
 
-def _proc(strings: bytes, r: Any) -> ProcRecord:
-    cmdline: tuple[str, ...] = ()
-    if r.cmdline_len:
-        raw = strings[r.cmdline_off : r.cmdline_off + r.cmdline_len].rstrip(b"\0")
-        cmdline = tuple(a.decode("utf-8", "surrogateescape") for a in raw.split(b"\0"))
-    nspid = (tuple(int(p) for p in strings[r.nspid_off : r.nspid_off + r.nspid_len].split())
-             if r.nspid_len else ())
-    return ProcRecord(
-        r.pid, r.tgid, r.ppid, chr(r.state), r.starttime, r.nice, r.priority, r.policy, r.nthreads,
-        r.ns, _text(strings, r.comm_off, r.comm_len), cmdline,
-        _text(strings, r.cgroup_off, r.cgroup_len) if r.cgroup_len else "", nspid,
-        _text(strings, r.affinity_off, r.affinity_len) if r.affinity_len else "",
-    )
+class _Texts:
+    """The scan's distinct texts (lxkns_scan_texts), each decoded once, as a record needs it."""
+
+    def __init__(self, strings: bytes, handle: Handle) -> None:
+        self.raw = [strings[t.off : t.off + t.len] for t in _array(lib.lxkns_scan_texts, handle, _TEXT)]
+        self.text = [b.decode("utf-8", "surrogateescape") for b in self.raw]
+        self._cmdlines: dict[int, tuple[str, ...]] = {0: ()}
+        self._nspids: dict[int, tuple[int, ...]] = {0: ()}
+
+    def cmdline(self, i: int) -> tuple[str, ...]:
+        found = self._cmdlines.get(i)
+        if found is None:
+            args = self.raw[i].rstrip(b"\0").split(b"\0")
+            found = self._cmdlines[i] = tuple(a.decode("utf-8", "surrogateescape") for a in args)
+        return found
+
+    def nspid(self, i: int) -> tuple[int, ...]:
+        found = self._nspids.get(i)
+        if found is None:
+            found = self._nspids[i] = tuple(int(p) for p in self.raw[i].split())
+        return found
+
+
+_PROC_FIELDS = ("pid", "tgid", "ppid", "state", "starttime", "nice", "priority", "policy", "nthreads",
+                "comm", "cmdline", "cgroup", "nspid", "affinity")
+_PROC_PICK = itemgetter(*(_PROC.at(name) for name in _PROC_FIELDS))
+_PROC_NS = slice(_PROC.at("ns"), _PROC.at("ns") + NLINKS)
+
+
+def _procs(getter: Any, handle: Handle, texts: _Texts) -> tuple[ProcRecord, ...]:
+    """The process or task records of the scan (the hot loop of reading a scan)."""
+    out = ffi.new(_PROC.ctype + " **")
+    n = getter(handle, out)
+    if not n:
+        return ()
+    text, cmdline, nspid, pick, ns = texts.text, texts.cmdline, texts.nspid, _PROC_PICK, _PROC_NS
+    found = []
+    for r in _PROC.flat(ffi.buffer(out[0], n * _PROC.size)):
+        pid, tgid, ppid, state, start, nice, prio, policy, nthreads, comm, cmd, cg, nsp, aff = pick(r)
+        found.append(ProcRecord(pid, tgid, ppid, chr(state), start, nice, prio, policy, nthreads, r[ns],
+                                text[comm], cmdline(cmd) if cmd else (), text[cg],
+                                nspid(nsp) if nsp else (), text[aff]))
+    return tuple(found)
 
 
 def _mount_tables(strings: bytes, handle: Handle) -> dict[int, list[MountInfo]]:
@@ -131,8 +164,9 @@ def scan_records(handle: Handle, req: ScanRequest) -> ScanResult:
     sp = ffi.new("char **")
     n = lib.lxkns_scan_strings(handle, sp)
     strings = bytes(ffi.buffer(sp[0], n)) if n else b""
-    procs = tuple(_proc(strings, r) for r in _array(lib.lxkns_scan_procs, handle, _PROC))
-    tasks = tuple(_proc(strings, r) for r in _array(lib.lxkns_scan_tasks, handle, _PROC))
+    texts = _Texts(strings, handle)
+    procs = _procs(lib.lxkns_scan_procs, handle, texts)
+    tasks = _procs(lib.lxkns_scan_tasks, handle, texts)
     fds = tuple(FdRecord(r.pid, r.fd, r.kind, r.link, r.ino)
                 for r in _array(lib.lxkns_scan_fds, handle, _FD))
     socks = tuple(SocketRecord(r.ino, r.pid, r.fd, r.netns, r.err)
