@@ -142,6 +142,10 @@ struct lxkns_scan {
     int *pids;
     size_t npids;
     size_t next_pid; /* atomic cursor */
+    /* the steps after the walk, in a thread of their own (lxkns_scan_finish_start) */
+    pthread_t finisher;
+    int finishing; /* started and not joined yet */
+    int finish_mounts, finish_rc;
 };
 
 /* the per-thread state of a /proc walker */

@@ -242,11 +242,18 @@ struct lxkns_stat {
 struct lxkns_scan;
 
 /* Life cycle: new -> walk -> sockets -> mounts -> read the arrays -> free.
- * Each step returns 0 or a negative errno for a failure that stops the scan. */
+ * Each step returns 0 or a negative errno for a failure that stops the scan.
+ *
+ * The steps after the walk can run in a thread of their own while the caller
+ * reads what the walk found: finish_start starts sockets (and mounts, if asked),
+ * finish_wait waits for them. Meanwhile the caller may read the procs, tasks,
+ * fds, texts and strings, and nothing else; free waits for a started finish. */
 struct lxkns_scan *lxkns_scan_new(const char *procfs, uint64_t flags, uint64_t link_mask);
 int lxkns_scan_walk(struct lxkns_scan *scan, int workers);
 int lxkns_scan_sockets(struct lxkns_scan *scan);
 int lxkns_scan_mounts(struct lxkns_scan *scan);
+int lxkns_scan_finish_start(struct lxkns_scan *scan, int mounts);
+int lxkns_scan_finish_wait(struct lxkns_scan *scan);
 void lxkns_scan_free(struct lxkns_scan *scan);
 
 size_t lxkns_scan_procs(struct lxkns_scan *scan, struct lxkns_proc **out);

@@ -69,8 +69,34 @@ struct lxkns_scan *lxkns_scan_new(const char *procfs, uint64_t flags, uint64_t l
     return s;
 }
 
+static void *finish_main(void *arg) {
+    struct lxkns_scan *s = arg;
+    int r = lxkns_scan_sockets(s);
+    if (!r && s->finish_mounts) r = lxkns_scan_mounts(s);
+    s->finish_rc = r;
+    return NULL;
+}
+
+int lxkns_scan_finish_start(struct lxkns_scan *s, int mounts) {
+    if (s->finishing) return -EBUSY;
+    s->finish_mounts = mounts;
+    s->finish_rc = 0;
+    int r = pthread_create(&s->finisher, NULL, finish_main, s);
+    if (r) return -r;
+    s->finishing = 1;
+    return 0;
+}
+
+int lxkns_scan_finish_wait(struct lxkns_scan *s) {
+    if (!s->finishing) return -EINVAL;
+    pthread_join(s->finisher, NULL);
+    s->finishing = 0;
+    return s->finish_rc;
+}
+
 void lxkns_scan_free(struct lxkns_scan *s) {
     if (!s) return;
+    if (s->finishing) lxkns_scan_finish_wait(s); /* its thread still uses the scan */
     for (size_t i = 0; i < s->tab.n; i++) {
         struct nsent *e = ent_at(&s->tab, i);
         if (e->held_fd >= 0) close(e->held_fd);

@@ -84,3 +84,31 @@ def test_records_are_read_by_the_names_of_the_header() -> None:
     assert "ns" in native._PROC.names and "nsid" in native._NS.names
     rec = next(iter(native._FAIL.unpack(bytes(native._FAIL.size))))
     assert (rec.what, rec.pid, rec.tid, rec.arg, rec.err) == (0, 0, 0, 0, 0)
+
+
+@pytest.mark.parametrize("finish", [True, False], ids=["finished", "closed-early"])
+def test_the_later_steps_run_beside_the_caller_and_leave_nothing(finish: bool) -> None:
+    """start() returns after the walk; sockets and mount tables are read in a thread of the
+    scanner's own, which finish() (or close(), also unfinished) waits for."""
+    import os
+    import threading
+
+    from lxkns._discovery import scanning
+    from lxkns._lowlevel import start
+
+    def threads() -> set[str]:
+        return set(os.listdir("/proc/self/task"))
+
+    before, fds = threads(), set(os.listdir("/proc/self/fd"))
+    req = scanning.request(lxkns.STANDARD.replace(with_mounts=True), "/proc")
+    pending = start(req, native=True)
+    walked = pending.walked()
+    assert any(p.pid == os.getpid() for p in walked.procs)
+    assert walked.namespaces == () and walked.mntns == ()  # not there yet
+    if finish:
+        done = pending.finish()
+        assert done.procs == walked.procs and done.namespaces and done.mntns
+    pending.close()
+    pending.close()  # twice is harmless
+    assert threads() <= before | {str(threading.get_native_id())}
+    assert set(os.listdir("/proc/self/fd")) == fds

@@ -215,7 +215,7 @@ def _drafts(b: Builder, outcomes: Sequence[query.Outcome]) -> list[EngineDraft]:
                 untranslated += 1
             paused = c.paused
             if rep.type == CRI and not paused and pid:
-                cg = b.cgroups.get((pid, 0))
+                cg = b.cgroups.get(pid)
                 paused = bool(cg and cg[1] is not None and b.frozen.get(cg[1]))  # the CRI has no paused state
             e.containers.append(ContainerDraft(id=c.id, name=c.name, type=rep.type, flavor=rep.type,
                                                pid=pid, paused=paused, labels=dict(c.labels), engine=e))

@@ -108,10 +108,10 @@ class _Freezer:
                 own, children = maps
             else:
                 own, children = self.namespaces_of(r)
-            cpu, fridge = cgroups.get((pid, 0), none2)
+            cpu, fridge = cgroups.get(pid, none2)
             fridge_frozen = frozen.get(fridge) if fridge is not None else None
-            cpus = affinity.get(pid)
-            euid, caps = credentials.get(pid, none2)
+            cpus = affinity.get(pid) if affinity else None
+            euid, caps = credentials.get(pid, none2) if credentials else none2
             p = procs[pid] = Process(
                 pid=pid, ppid=r.ppid, cmdline=r.cmdline, euid=euid, effective_caps=caps,
                 name=r.comm, starttime=r.starttime,
@@ -129,7 +129,7 @@ class _Freezer:
             threads = [main]
             for t in extra:
                 t_own, t_children = self.namespaces_of(t) if linked else no_maps
-                t_cpu, t_fridge = cgroups.get((pid, t.pid), none2)
+                t_cpu, t_fridge = cgroups.get(t.pid, none2)
                 task = Task(tid=t.pid, process=p, name=t.comm, starttime=t.starttime, state=t.state,
                             nice=t.nice, priority=t.priority, policy=t.policy, cpu_cgroup=t_cpu,
                             fridge_cgroup=t_fridge,

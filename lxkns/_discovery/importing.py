@@ -118,7 +118,7 @@ class Importer:
                 affinity: tuple[tuple[int, int], ...] | None) -> None:
         b = self.b
         if cpu is not None or fridge is not None:
-            b.cgroups[(pid, tid)] = (cpu, fridge)
+            b.cgroups[tid or pid] = (cpu, fridge)
         if fridge is not None and frozen is not None:
             b.frozen[fridge] = frozen
         if affinity is not None:

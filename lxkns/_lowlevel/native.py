@@ -159,16 +159,25 @@ def _mount_tables(strings: bytes, handle: Handle) -> dict[int, list[MountInfo]]:
     return tables
 
 
-def scan_records(handle: Handle, req: ScanRequest) -> ScanResult:
-    """Copy every record array out of the scan (before scan_free)."""
+def _strings(handle: Handle) -> bytes:
     sp = ffi.new("char **")
     n = lib.lxkns_scan_strings(handle, sp)
-    strings = bytes(ffi.buffer(sp[0], n)) if n else b""
-    texts = _Texts(strings, handle)
-    procs = _procs(lib.lxkns_scan_procs, handle, texts)
-    tasks = _procs(lib.lxkns_scan_tasks, handle, texts)
-    fds = tuple(FdRecord(r.pid, r.fd, r.kind, r.link, r.ino)
-                for r in _array(lib.lxkns_scan_fds, handle, _FD))
+    return bytes(ffi.buffer(sp[0], n)) if n else b""
+
+
+def _walked(handle: Handle, texts: _Texts) -> ScanResult:
+    """What the walk found: processes, threads, fds (read while the later steps may run)."""
+    return ScanResult(
+        _procs(lib.lxkns_scan_procs, handle, texts), _procs(lib.lxkns_scan_tasks, handle, texts),
+        tuple(FdRecord(r.pid, r.fd, r.kind, r.link, r.ino) for r in _array(lib.lxkns_scan_fds, handle, _FD)),
+        (), (), (), (), (), Missing(0), lib.lxkns_scan_nsfs_dev(handle), lib.lxkns_scan_self_pidns(handle),
+        "native",
+    )
+
+
+def _finished(handle: Handle, req: ScanRequest, walked: ScanResult) -> ScanResult:
+    """Everything else, once the later steps are done."""
+    strings = _strings(handle)
     socks = tuple(SocketRecord(r.ino, r.pid, r.fd, r.netns, r.err)
                   for r in _array(lib.lxkns_scan_socks, handle, _SOCK))
     keep = bool(req.flags & ScanFlags.KEEP_MOUNTINFO)
@@ -188,24 +197,61 @@ def scan_records(handle: Handle, req: ScanRequest) -> ScanResult:
                 for r in _array(lib.lxkns_scan_nss, handle, _NS))
     fails = tuple(FailureRecord(r.what, r.pid, r.tid, r.arg, r.err)
                   for r in _array(lib.lxkns_scan_failures, handle, _FAIL))
-    return ScanResult(
-        procs, tasks, fds, socks, mntns, binds, nss, fails,
-        Missing(lib.lxkns_scan_features(handle)), lib.lxkns_scan_nsfs_dev(handle),
-        lib.lxkns_scan_self_pidns(handle), "native",
-    )
+    return walked._replace(sockets=socks, mntns=mntns, bindmounts=binds, namespaces=nss, failures=fails,
+                           missing=Missing(lib.lxkns_scan_features(handle)))
+
+
+class PendingScan:
+    """A native scan whose walk is done and whose later steps (sockets, mount tables) run in
+    a thread of the scanner's own meanwhile: :meth:`walked` reads what the walk found,
+    :meth:`finish` waits for the rest; :meth:`close` releases the scan (always call it)."""
+
+    def __init__(self, req: ScanRequest) -> None:
+        self._req = req
+        self._handle: Handle = scan_new(req.procfs, int(req.flags), req.link_mask)
+        self._walked: ScanResult | None = None
+        try:
+            scan_walk(self._handle, req.workers)
+            self._texts = _Texts(_strings(self._handle), self._handle)  # before the strings grow
+            _raise(lib.lxkns_scan_finish_start(self._handle, int(req.mounts)),
+                   "starting to read sockets and mount namespaces")
+        except BaseException:
+            self.close()
+            raise
+
+    def walked(self) -> ScanResult:
+        if self._walked is None:
+            self._walked = _walked(self._handle, self._texts)
+        return self._walked
+
+    def finish(self) -> ScanResult:
+        walked = self.walked()
+        _raise(lib.lxkns_scan_finish_wait(self._handle), "reading sockets and mount namespaces")
+        return _finished(self._handle, self._req, walked)
+
+    def close(self) -> None:
+        if self._handle is not None:
+            scan_free(self._handle)  # waits for the later steps if they still run
+            self._handle = None
+
+
+def scan_records(handle: Handle, req: ScanRequest) -> ScanResult:
+    """Copy every record array out of a scan whose steps are all done (before scan_free)."""
+    return _finished(handle, req, _walked(handle, _Texts(_strings(handle), handle)))
+
+
+def start(req: ScanRequest) -> PendingScan:
+    """Walk /proc natively and start the later steps; see :func:`lxkns._lowlevel.start`."""
+    return PendingScan(req)
 
 
 def scan(req: ScanRequest) -> ScanResult:
     """Run a whole scan natively; see :func:`lxkns._lowlevel.scan`."""
-    handle = scan_new(req.procfs, int(req.flags), req.link_mask)
+    pending = PendingScan(req)
     try:
-        scan_walk(handle, req.workers)
-        scan_sockets(handle)
-        if req.mounts:
-            scan_mounts(handle)
-        return scan_records(handle, req)
+        return pending.finish()
     finally:
-        scan_free(handle)
+        pending.close()
 
 
 def parse_stat(data: bytes) -> StatFields:

@@ -621,30 +621,67 @@ class _Scan:
         os.close(self.procfd)
 
 
-def scan(req: ScanRequest) -> ScanResult:
-    """Run a whole scan in Python; see :func:`lxkns._lowlevel.scan`."""
-    try:
-        procfd = os.open(req.procfs, _O_PATH_DIR)
-    except OSError as exc:
-        err = _err(exc)
-        raise ScanError(err, f"cannot open procfs root {req.procfs!r}: {os.strerror(err)}") from exc
-    s = _Scan(req, procfd)
-    try:
-        with contextlib.suppress(OSError):
-            s.nsfs_dev = os.stat("/proc/self/ns/net").st_dev
+class PendingScan:
+    """A pure-Python scan whose walk is done; :meth:`finish` reads sockets and mount tables
+    (in the calling thread: the same steps as the native scanner, one after the other)."""
+
+    def __init__(self, req: ScanRequest) -> None:
         try:
-            parsed = parsers.try_nslink(os.fsencode(os.readlink("self/ns/pid", dir_fd=procfd)))
-            s.self_pidns = parsed[1] if parsed else 0
-        except OSError:
-            pass
-        s.walk()
+            procfd = os.open(req.procfs, _O_PATH_DIR)
+        except OSError as exc:
+            err = _err(exc)
+            raise ScanError(err, f"cannot open procfs root {req.procfs!r}: {os.strerror(err)}") from exc
+        self._s: _Scan | None = _Scan(req, procfd)
+        s = self._s
+        try:
+            with contextlib.suppress(OSError):
+                s.nsfs_dev = os.stat("/proc/self/ns/net").st_dev
+            try:
+                parsed = parsers.try_nslink(os.fsencode(os.readlink("self/ns/pid", dir_fd=procfd)))
+                s.self_pidns = parsed[1] if parsed else 0
+            except OSError:
+                pass
+            s.walk()
+        except BaseException:
+            self.close()
+            raise
+
+    def _scan(self) -> _Scan:
+        if self._s is None:
+            raise ScanError(errno.EBADF, "the scan is closed")
+        return self._s
+
+    def walked(self) -> ScanResult:
+        s = self._scan()
+        return ScanResult(tuple(s.procs), tuple(s.tasks), tuple(s.fds), (), (), (), (), (), Missing(0),
+                          s.nsfs_dev, s.self_pidns, "python")
+
+    def finish(self) -> ScanResult:
+        s = self._scan()
         s.scan_sockets()
-        if req.mounts:
+        if s.req.mounts:
             s.scan_mounts()
         return ScanResult(
             tuple(s.procs), tuple(s.tasks), tuple(s.fds), tuple(s.sockets), tuple(s.mntns),
             tuple(s.binds), tuple(e.record() for e in s.table.values()), tuple(s.fails),
             s.missing, s.nsfs_dev, s.self_pidns, "python",
         )
+
+    def close(self) -> None:
+        if self._s is not None:
+            self._s.close()
+            self._s = None
+
+
+def start(req: ScanRequest) -> PendingScan:
+    """Walk /proc in Python; see :func:`lxkns._lowlevel.start`."""
+    return PendingScan(req)
+
+
+def scan(req: ScanRequest) -> ScanResult:
+    """Run a whole scan in Python; see :func:`lxkns._lowlevel.scan`."""
+    pending = PendingScan(req)
+    try:
+        return pending.finish()
     finally:
-        s.close()
+        pending.close()
