@@ -20,14 +20,20 @@ const char *const lx_link_paths[LXKNS_NLINKS] = {
     "ns/pid_for_children", "ns/time_for_children"};
 const int lx_link_type[LXKNS_NLINKS] = {0, 1, 2, 3, 4, 5, 6, 7, 4, 5};
 
-/* Read the ns links of a process or task into rec->ns; query namespaces seen first. */
+/* Read the ns links of a process or task into rec->ns; query namespaces seen first.
+ * The links are read relative to an O_PATH fd of the ns directory (a path component less
+ * to look up for each of them), or of the process directory if that cannot be opened. */
 static void read_links(struct worker *w, int dfd, struct lxkns_proc *rec, int64_t origin) {
     struct lxkns_scan *s = w->s;
     char link[64];
     int64_t failed = 0, first_err = 0;
+    int nsd = openat(dfd, "ns", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int at = nsd >= 0 ? nsd : dfd;
+    size_t skip = nsd >= 0 ? 3 : 0; /* "ns/" */
     for (int k = 0; k < LXKNS_NLINKS; k++) {
         if (!(s->link_mask & (1u << k))) continue;
-        ssize_t l = readlinkat(dfd, lx_link_paths[k], link, sizeof link);
+        const char *name = lx_link_paths[k] + skip;
+        ssize_t l = readlinkat(at, name, link, sizeof link);
         int64_t t;
         uint64_t ino;
         if (l < 0) {
@@ -39,8 +45,9 @@ static void read_links(struct worker *w, int dfd, struct lxkns_proc *rec, int64_
         rec->ns[k] = ino;
         if (w->recent[k] == ino) continue;
         w->recent[k] = ino;
-        ns_seen(w, ino, t, origin, dfd, lx_link_paths[k], rec->tgid, origin == LXKNS_ORIGIN_TASK ? rec->pid : 0);
+        ns_seen(w, ino, t, origin, at, name, rec->tgid, origin == LXKNS_ORIGIN_TASK ? rec->pid : 0);
     }
+    if (nsd >= 0) close(nsd);
     if (failed)
         fail_to(&w->fails, LXKNS_FAIL_NSLINK, rec->tgid,
                 origin == LXKNS_ORIGIN_TASK ? rec->pid : 0, failed, (int)first_err);
