@@ -118,15 +118,10 @@ class _Freezer:
                 state=r.state, nice=r.nice, priority=r.priority, policy=r.policy, cpu_cgroup=cpu,
                 fridge_cgroup=fridge, frozen=fridge_frozen, affinity=cpus, namespaces=own,
                 for_children=children)
-            main = Task(tid=pid, process=p, name=r.comm, starttime=r.starttime, state=r.state,
-                        nice=r.nice, priority=r.priority, policy=r.policy, cpu_cgroup=cpu,
-                        fridge_cgroup=fridge, frozen=fridge_frozen, affinity=cpus, namespaces=own,
-                        for_children=children)
             extra = all_tasks.get(pid)
             if not extra:
-                _set(p, "tasks", (main,))
-                continue
-            threads = [main]
+                continue  # the main thread is made from the process when first asked for
+            threads = []
             for t in extra:
                 t_own, t_children = self.namespaces_of(t) if linked else no_maps
                 t_cpu, t_fridge = cgroups.get(t.pid, none2)
@@ -137,7 +132,7 @@ class _Freezer:
                             affinity=affinity.get(t.pid), namespaces=t_own, for_children=t_children)
                 threads.append(task)
                 tasks[t.pid] = task
-            _set(p, "tasks", tuple(threads))
+            _set(p, "_threads", tuple(threads))
         children_of: dict[int, list[Process]] = {}
         for pid, p in procs.items():
             ppid = p.ppid
