@@ -53,7 +53,7 @@ PYTHONS = _interpreters()
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """The test suite, native and pure-Python scanners, privileged parts as root."""
-    session.install("-e", ".[test]")
+    session.install("-e", ".[test]")  # the test extra brings the service extra
     session.run("pytest", *session.posargs)
 
 
@@ -65,13 +65,13 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    session.install("-e", ".", "mypy>=1.8")
+    session.install("-e", ".[service]", "mypy>=1.8")  # the service's libraries carry their types
     session.run("mypy", "--strict", "lxkns")
 
 
 @nox.session
 def docs(session: nox.Session) -> None:
-    session.install("-e", ".[docs]")
+    session.install("-e", ".[docs,service]")
     session.run("sphinx-build", "-W", "-q", "-b", "html", "docs", "docs/_build/html")
 
 
@@ -82,3 +82,31 @@ def bench(session: nox.Session) -> None:
     A regular (not editable) install: an editable one adds its import hook to every start."""
     session.install(".")
     session.run("python", "tests/benchmarks/bench_discovery.py", *session.posargs)
+
+
+@nox.session(name="bench-service")
+def bench_service(session: nox.Session) -> None:
+    """The service under wrk: shared discoveries against one per request (needs root and wrk)."""
+    session.install("-e", ".[service]")
+    session.run("python", "tests/benchmarks/bench_service.py", *session.posargs)
+
+
+@nox.session(name="bench-ui")
+def bench_ui(session: nox.Session) -> None:
+    """The web UI in headless Chromium on the 1,000- and 10,000-process workloads (needs root,
+    Debian's chromium; holds the shared bench lock)."""
+    session.install("-e", ".[service]", "httpx>=0.27", "playwright>=1.40")
+    session.run("python", "tests/benchmarks/bench_ui.py", *session.posargs)
+
+
+@nox.session(name="typecheck-js")
+def typecheck_js(session: nox.Session) -> None:
+    """The web UI's JSDoc types checked by TypeScript (dev only: npm fetches tsc into the
+    session's own directory; nothing at install or run time needs npm)."""
+    if shutil.which("npm") is None:
+        session.skip("npm is not installed")
+    prefix = os.path.join(session.create_tmp(), "tsc")
+    session.run("npm", "install", "--no-audit", "--no-fund", "--prefix", prefix, "typescript@5",
+                external=True)
+    tsc = os.path.join(prefix, "node_modules", ".bin", "tsc")
+    session.run(tsc, "-p", "lxkns/service/web/jsconfig.json", external=True)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+import lxkns
+
 from conftest import enginectl, nsbuild
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -23,7 +25,8 @@ def run(name: str) -> str:
 
 
 def test_every_example_is_tested() -> None:
-    tested = {"user_tree.py", "hiding_places.py", "pid_translate.py", "containers.py", "overmounts.py"}
+    tested = {"user_tree.py", "hiding_places.py", "pid_translate.py", "containers.py", "overmounts.py",
+              "fleet_compare.py"}
     assert {p.name for p in EXAMPLES.glob("*.py")} == tested
 
 
@@ -102,3 +105,29 @@ def test_overmounts_shows_what_covers_hidden_mounts(tmp_base: str) -> None:
     assert set(by_id) == {ids["lower"], ids["deep"]}  # (the host's hidden mounts have copies too)
     assert f"under tmpfs 'lxkns-upper' (mount {ids['upper']})" in by_id[ids["lower"]]
     assert f"below '{base}/b'" in by_id[ids["deep"]]
+
+
+def test_fleet_compare_reads_a_live_service_and_a_dump(tmp_path: Path) -> None:
+    import json
+
+    from servicectl import Server
+
+    import landscape
+
+    dump = tmp_path / "other-host.json"
+    dump.write_text(json.dumps(landscape.landscape()))
+    web = tmp_path / "web"
+    web.mkdir()
+    with Server(["--no-containers"], web_root=str(web)) as s:
+        out = subprocess.run([sys.executable, str(EXAMPLES / "fleet_compare.py"), s.url, str(dump)],
+                             capture_output=True, text=True, timeout=120)
+        live = lxkns.Discovery.from_json(s.client.get("/api/namespaces").content)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].split()[:3] == ["host", "mnt", "cgroup"]
+    mine = next(line for line in lines if line.startswith(s.url))
+    other = next(line for line in lines if line.startswith(str(dump)[:40]))
+    assert mine.split()[1] == str(len(live.namespaces[lxkns.MNT]))
+    there = lxkns.Discovery.from_json(dump.read_text())
+    assert other.split()[1:9] == [str(len(there.namespaces.get(t, {}))) for t in lxkns.NamespaceType]
+    assert other.split()[9] == str(len(there.processes))
