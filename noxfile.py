@@ -78,8 +78,10 @@ def docs(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Discovery against the shared workload, lsns and the C yardstick (needs root)."""
-    session.install("-e", ".")
+    """Discovery against the shared workload, lsns and the C yardstick (needs root).
+
+    A regular (not editable) install: an editable one adds its import hook to every start."""
+    session.install(".")
     session.run("python", "tests/benchmarks/bench_discovery.py", *session.posargs)
 
 

@@ -130,3 +130,40 @@ def test_our_own_child_appears_unprivileged() -> None:
     diff = lxkns.changes(before, during)
     assert child.pid in [p.pid for p in diff.appeared_processes]
     assert os.getpid() not in [p.pid for p in diff.appeared_processes + diff.gone_processes]
+
+
+def with_stable_ids(data: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(data)
+    for i, ns in enumerate(out["namespaces"].values()):
+        ns["stable-id"] = 0x1000_0000_0000 + i
+    return out
+
+
+def test_stable_ids_decide_where_both_discoveries_have_them() -> None:
+    before = with_stable_ids(synthetic.landscape(40))
+    after = copy.deepcopy(before)
+    after["namespaces"]["4026532190"]["stable-id"] = 0x2000_0000_0000  # same inode, a new namespace
+    a, b = load(before), load(after)
+    assert a.namespace("net:[4026532190]").stable_id is not None
+    diff = lxkns.changes(a, b)
+    assert [ns.type_id for ns in diff.appeared_namespaces] == ["net:[4026532190]"]
+    assert [ns.type_id for ns in diff.gone_namespaces] == ["net:[4026532190]"]
+    assert diff.appeared_namespaces[0].stable_id == 0x2000_0000_0000
+    assert lxkns.model.changes.key_for(a, b) is lxkns.model.changes.namespace_key
+
+
+def test_without_stable_ids_on_one_side_inodes_decide() -> None:
+    a = load(with_stable_ids(synthetic.landscape(40)))
+    b = load(synthetic.landscape(40))
+    assert lxkns.model.changes.key_for(a, b) is lxkns.model.changes.inode_key
+    assert not lxkns.changes(a, b)
+
+
+def test_a_live_discovery_has_stable_ids_where_the_kernel_gives_them() -> None:
+    d = lxkns.discover()
+    ids = [ns.stable_id for ns in d.all_namespaces() if ns.ref]
+    if not any(ids):
+        pytest.skip("this kernel has no NS_GET_ID (Linux 6.18 and later)")
+    every = all(ns.stable_id is not None for ns in d.all_namespaces())
+    assert (lxkns.model.changes.key_for(d, d) is lxkns.model.changes.namespace_key) == every
+    assert not lxkns.changes(d, lxkns.Discovery.from_json(d.to_json()))

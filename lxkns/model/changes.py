@@ -5,13 +5,17 @@ Objects of two discoveries are never the same Python objects; they are
 matched by identity keys, and only here: :func:`namespace_key` is the one
 place that says when two namespace objects stand for the same kernel
 namespace (the leak guard of the pytest plugin, the assertion explanations
-and any caller comparing snapshots go through it). Today the key is the
-type, nsfs device and inode number. Inode numbers are reused once a
+and any caller comparing snapshots go through it). It is the namespace's
+:attr:`~lxkns.model.namespaces.Namespace.stable_key`: the type and the
+kernel's stable 64-bit namespace ID (NS_GET_ID, Linux 6.18 and later),
+which is never reused while the system runs. Where either discovery lacks
+stable IDs (older kernels, dumps without them), namespaces are matched by
+type, nsfs device and inode number instead; inode numbers are reused once a
 namespace is gone, so a namespace that died and was replaced by a new one
-with the same inode between the two discoveries is told apart by what
+with the same inode between the two discoveries is then told apart by what
 never changes during a namespace's life: its parent, its owner and (user
-namespaces) its creator's UID, where both discoveries know them.
-Processes are keyed by PID and start time, which tells reused PIDs apart.
+namespaces) its creator's UID, where both discoveries know them. Processes
+are keyed by PID and start time, which tells reused PIDs apart.
 """
 
 from __future__ import annotations
@@ -35,13 +39,22 @@ _ORDER = {t: i for i, t in enumerate(LEXICAL_ORDER)}
 
 
 def namespace_key(ns: Namespace) -> Hashable:
-    """The identity of a namespace across discoveries (of one host, in one boot).
+    """The identity of a namespace across discoveries (of one host, in one boot): its
+    ``stable_key``, (type, stable ID) where the kernel gave one, else (type, device, inode)."""
+    return ns.stable_key
 
-    Today: (type, nsfs device, inode number). This is the single function to
-    switch to the kernel's stable 64-bit namespace ID (NS_GET_ID) once the
-    model has it.
-    """
+
+def inode_key(ns: Namespace) -> Hashable:
+    """(type, nsfs device, inode number): the identity of a namespace while it lives, what
+    discoveries without stable IDs are compared by."""
     return (int(ns.type), ns.id.dev, ns.id.ino)
+
+
+def key_for(*discoveries: Discovery) -> Callable[[Namespace], Hashable]:
+    """The namespace key to compare these discoveries by: :func:`namespace_key` where every
+    namespace of each has a stable ID, else :func:`inode_key` for all of them."""
+    stable = all(ns.stable_id is not None for d in discoveries for ns in d.all_namespaces())
+    return namespace_key if stable else inode_key
 
 
 def process_key(p: Process) -> Hashable:
@@ -55,26 +68,27 @@ def container_key(c: Container) -> Hashable:
     return c.key
 
 
-def mount_key(m: MountPoint) -> Hashable:
-    """The identity of a mount across discoveries: its mount namespace, mount ID, and what
-    is mounted where (mount IDs are reused too)."""
-    mntns = namespace_key(m.mntns) if m.mntns is not None else (
+def mount_key(m: MountPoint, nskey: Callable[[Namespace], Hashable] = namespace_key) -> Hashable:
+    """The identity of a mount across discoveries: its mount namespace (by ``nskey``), mount
+    ID, and what is mounted where (mount IDs are reused too)."""
+    mntns = nskey(m.mntns) if m.mntns is not None else (
         int(NamespaceType.MNT), m.mntns_id.dev, m.mntns_id.ino)
     return (mntns, m.mount_id, m.mount_point, m.root, m.major, m.minor, m.fstype, m.source)
 
 
-def _lifetime_facts(ns: Namespace) -> tuple[Hashable | None, Hashable | None, int | None]:
+def _lifetime_facts(ns: Namespace, key: Callable[[Namespace], Hashable]
+                    ) -> tuple[Hashable | None, Hashable | None, int | None]:
     """What stays the same for as long as a namespace lives (None: not known)."""
     parent = ns.parent if isinstance(ns, HierarchicalNamespace) else None
     uid = ns.owner_uid if isinstance(ns, UserNamespace) else None
-    return (namespace_key(ns.owner) if ns.owner is not None else None,
-            namespace_key(parent) if parent is not None else None, uid)
+    return (key(ns.owner) if ns.owner is not None else None,
+            key(parent) if parent is not None else None, uid)
 
 
-def _replaced(old: Namespace, new: Namespace) -> bool:
+def _replaced(old: Namespace, new: Namespace, key: Callable[[Namespace], Hashable]) -> bool:
     """True if two namespaces with the same key cannot be the same namespace."""
     return any(a is not None and b is not None and a != b
-               for a, b in zip(_lifetime_facts(old), _lifetime_facts(new), strict=True))
+               for a, b in zip(_lifetime_facts(old, key), _lifetime_facts(new, key), strict=True))
 
 
 def _ns_order(ns: Namespace) -> tuple[int, int, int]:
@@ -172,22 +186,23 @@ def changes(before: Discovery, after: Discovery) -> Changes:
         make_a_network_namespace()
         print(lxkns.changes(before, lxkns.discover()))   # 1 namespace appeared: net:[4026532290]
     """
-    old_ns = {namespace_key(ns): ns for ns in before.all_namespaces()}
+    nskey = key_for(before, after)
+    old_ns = {nskey(ns): ns for ns in before.all_namespaces()}
     appeared_ns: list[Namespace] = []
     seen = set()
     for ns in after.all_namespaces():
-        key = namespace_key(ns)
+        key = nskey(ns)
         seen.add(key)
         old = old_ns.get(key)
         if old is None:
             appeared_ns.append(ns)
-        elif _replaced(old, ns):
+        elif _replaced(old, ns, nskey):
             appeared_ns.append(ns)
             seen.discard(key)
     gone_ns = [ns for key, ns in old_ns.items() if key not in seen]
     new_procs, gone_procs = _diff(before.processes.values(), after.processes.values(), process_key)
     new_cs, gone_cs = _diff(before.containers, after.containers, container_key)
-    new_ms, gone_ms = _diff(_mounts(before), _mounts(after), mount_key)
+    new_ms, gone_ms = _diff(_mounts(before), _mounts(after), lambda m: mount_key(m, nskey))
     return Changes(
         appeared_namespaces=tuple(sorted(appeared_ns, key=_ns_order)),
         gone_namespaces=tuple(sorted(gone_ns, key=_ns_order)),

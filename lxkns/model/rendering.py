@@ -6,8 +6,9 @@ The model knows nothing of HTML or of the libraries that display things:
 and registers itself here when it is imported, and the model's
 ``_repr_html_()``, ``_repr_pretty_()``, ``__rich__()``,
 ``Discovery.to_networkx()`` and the ``*_records()`` methods call whatever
-is registered. ``import lxkns`` imports :mod:`lxkns.views`, so a renderer
-is always there for users of the package.
+is registered. ``import lxkns`` registers a stand-in that imports
+:mod:`lxkns.views` when first used, so a renderer is always there for users of
+the package, and ``import lxkns`` stays cheap.
 """
 
 from __future__ import annotations
@@ -44,6 +45,11 @@ def register(renderer: Renderer) -> None:
     """Make ``renderer`` the one the model's display and export methods use."""
     global _registered
     _registered = renderer
+
+
+def registered() -> bool:
+    """Whether a renderer has been registered."""
+    return _registered is not None
 
 
 def renderer() -> Renderer:

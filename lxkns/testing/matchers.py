@@ -26,7 +26,7 @@ Go matcher → here: ``BeAContainer(opts…)`` → :func:`a_container`,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any
 
 from ..model import (
@@ -38,7 +38,7 @@ from ..model import (
     Task,
     UserNamespace,
 )
-from ..model.changes import namespace_key
+from ..model.changes import inode_key, namespace_key
 
 #: the group type of Kubernetes pods (the kubernetes decorator makes these groups)
 POD = "io.kubernetes.pod"
@@ -236,6 +236,16 @@ def has_label(name: str, value: str | None = None) -> LabelMatcher:
 
 # ---------------------------------------------------------------- same as
 
+def key_for_pair(a: Namespace, b: Namespace) -> Callable[[Namespace], Hashable]:
+    """Stable IDs compare two namespaces where both have one, else inode numbers do."""
+    return namespace_key if a.stable_id is not None and b.stable_id is not None else inode_key
+
+
+def _identity(ns: Namespace) -> str:
+    stable = f", stable ID {ns.stable_id}" if ns.stable_id is not None else ""
+    return f"{ns.type_id} (dev {ns.id.dev}{stable})"
+
+
 def _ns_id(ns: Namespace | None) -> str | None:
     return ns.type_id if ns is not None else None
 
@@ -246,9 +256,9 @@ def namespace_differences(expected: Namespace, actual: object) -> list[str]:
     if not isinstance(actual, Namespace):
         return [f"not a namespace but a {type(actual).__name__}"]
     out = []
-    if namespace_key(actual) != namespace_key(expected):
-        out.append(_want("namespace", f"{expected.type_id} (dev {expected.id.dev})",
-                         f"{actual.type_id} (dev {actual.id.dev})"))
+    key = key_for_pair(expected, actual)
+    if key(actual) != key(expected):
+        out.append(_want("namespace", _identity(expected), _identity(actual)))
     if type(actual) is not type(expected):
         out.append(_want("kind", type(expected).__name__, type(actual).__name__))
     if actual.ref != expected.ref:
