@@ -60,13 +60,14 @@ def tests(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     session.install("ruff>=0.5")
-    session.run("ruff", "check", "lxkns", "tests", "examples", "noxfile.py")
+    session.run("ruff", "check", "lxkns", "_lxkns_pytestplugin.py", "tests", "examples", "noxfile.py")
 
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    session.install("-e", ".[service]", "mypy>=1.8")  # the service's libraries carry their types
-    session.run("mypy", "--strict", "lxkns")
+    # the service's libraries carry their types; pytest is the plugin's
+    session.install("-e", ".[service]", "mypy>=1.8", "pytest>=7.4")
+    session.run("mypy", "--strict", "lxkns", "_lxkns_pytestplugin.py")
 
 
 @nox.session
