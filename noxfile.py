@@ -131,8 +131,8 @@ def fuzz(session: nox.Session) -> None:
     for target in targets:
         binary = os.path.join(work, f"fuzz_{target}")
         session.run(clang, "-g", "-O1", "-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=all",
-                    "-D_GNU_SOURCE", f"-DLXKNS_FUZZ_{target.upper()}", "-Itests/fuzz",
-                    "tests/fuzz/fuzz_parsers.c", "_native/lxkns_native.c", "-lpthread", "-o", binary,
+                    "-D_GNU_SOURCE", f"-DLXKNS_FUZZ_{target.upper()}", "-I_native",
+                    "tests/fuzz/fuzz_parsers.c", "_native/parse.c", "-lpthread", "-o", binary,
                     external=True)
         corpus = os.path.join(work, f"corpus-{target}")
         shutil.rmtree(corpus, ignore_errors=True)
@@ -154,13 +154,14 @@ def fuzz(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     session.install("ruff>=0.5")
-    session.run("ruff", "check", "lxkns", "tests", "examples", "noxfile.py")
+    session.run("ruff", "check", "lxkns", "_lxkns_pytestplugin.py", "tests", "examples", "noxfile.py")
 
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    session.install("-e", ".[service]", "mypy>=1.8")  # the service's libraries carry their types
-    session.run("mypy", "--strict", "lxkns")
+    # the service's libraries carry their types; pytest is the plugin's
+    session.install("-e", ".[service]", "mypy>=1.8", "pytest>=7.4")
+    session.run("mypy", "--strict", "lxkns", "_lxkns_pytestplugin.py")
 
 
 @nox.session
@@ -171,8 +172,10 @@ def docs(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Discovery against the shared workload, lsns and the C yardstick (needs root)."""
-    session.install("-e", ".")
+    """Discovery against the shared workload, lsns and the C yardstick (needs root).
+
+    A regular (not editable) install: an editable one adds its import hook to every start."""
+    session.install(".")
     session.run("python", "tests/benchmarks/bench_discovery.py", *session.posargs)
 
 

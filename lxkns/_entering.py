@@ -1,6 +1,7 @@
-"""Shared machinery of the mountineer and the switching API: opening a namespace
-from a ref (bind-mount chains included), checking its type and identity, and a
-dedicated thread parked inside a set of namespaces.
+"""Shared machinery of the mountineer and the switching API: naming a namespace
+by a ref, checking an opened namespace's type and identity, and a dedicated
+thread parked inside a set of namespaces. Opening namespaces from refs (bind-mount
+chains included) is the mountineer's, which builds on this.
 """
 
 from __future__ import annotations
@@ -8,12 +9,11 @@ from __future__ import annotations
 import errno
 import os
 import re
-import stat
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ._lowlevel import inroot, safeopen, syscalls
+from ._lowlevel import syscalls
 from .errors import NamespaceOpenError, NamespaceTypeError, RestoreNamespaceError, SwitchNamespaceError
 from .model import Namespace, NamespaceType
 from .model.types import NamespaceRef, ref_text
@@ -80,66 +80,6 @@ def check(fd: int, target: Target, want: NamespaceType | None) -> NamespaceType:
         if st.st_ino != target.id.ino or (target.id.dev and st.st_dev != target.id.dev) or t != target.type:
             raise NamespaceOpenError(errno.ESTALE, "the ref now leads to another namespace than", what)
     return t
-
-
-def open_in_root(rootfd: int, path: str, flags: int = _O_NS) -> int:
-    """Open a path inside a root directory fd, symlinks and ``..`` confined to it.
-
-    The path is resolved to an O_PATH fd first (lxkns._lowlevel.inroot) and what it
-    names is looked at before it is opened: with ``O_PATH`` in ``flags`` that fd
-    itself is returned; otherwise only a regular file or a directory is reopened
-    with ``flags`` (O_NONBLOCK added for the open itself), anything else (a FIFO, a
-    device, a socket) is refused with EMEDIUMTYPE.
-    """
-    follow = not flags & os.O_NOFOLLOW
-    pfd = inroot.open_path(rootfd, path, follow=follow)
-    if flags & os.O_PATH:
-        return pfd
-    try:
-        mode = inroot.quick_stat(pfd).mode
-        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-            raise OSError(inroot.EWRONGTYPE, "not a regular file or directory", path)
-        fd = safeopen.reopen(pfd, (flags & ~os.O_NOFOLLOW) | os.O_NONBLOCK)
-    finally:
-        os.close(pfd)
-    if not flags & os.O_NONBLOCK:
-        os.set_blocking(fd, True)
-    return fd
-
-
-def open_namespace_at(rootfd: int, path: str) -> int:
-    """A namespace bind-mounted at ``path`` inside a root: never anything else opened."""
-    return safeopen.open_nsfs(path, rootfd, in_root=True)
-
-
-def open_namespace(target: Target, want: NamespaceType | None = None) -> int:
-    """An fd of a namespace, checked for type (and identity, for a Namespace).
-
-    Multi-element refs are bind-mount chains: element 0 opens a mount namespace
-    in ours, every further element is a path inside the mount namespace before
-    it; the last one is the namespace wanted.
-    """
-    ref = ref_of(target)
-    what = label(target)
-    if len(ref) == 1:
-        try:
-            fd = safeopen.open_nsfs(ref[0])
-        except OSError as exc:
-            raise NamespaceOpenError(exc.errno or errno.EIO, "cannot open namespace", what) from None
-    else:
-        from .mountineer import Mountineer
-
-        with Mountineer(ref[:-1]) as mnt:
-            try:
-                fd = mnt.open_namespace_fd(ref[-1])
-            except OSError as exc:
-                raise NamespaceOpenError(exc.errno or errno.EIO, "cannot open namespace", what) from None
-    try:
-        check(fd, target, want)
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
 
 
 class ParkedThread:
@@ -277,16 +217,5 @@ class ParkedThread:
         self.restored = True
 
 
-__all__ = [
-    "HELPER_THREAD_NAME",
-    "ParkedThread",
-    "Target",
-    "check",
-    "label",
-    "open_in_root",
-    "open_namespace",
-    "open_namespace_at",
-    "ref_of",
-    "type_of",
-    "wormhole_root",
-]
+__all__ = ["HELPER_THREAD_NAME", "ParkedThread", "Target", "check", "label", "ref_of", "type_of",
+           "wormhole_root"]

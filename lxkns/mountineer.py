@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 import threading
 from typing import IO, Any
 
@@ -34,8 +35,6 @@ from ._entering import (
     Target,
     check,
     label,
-    open_in_root,
-    open_namespace_at,
     ref_of,
     wormhole_root,
 )
@@ -44,7 +43,38 @@ from .errors import NamespaceOpenError, SwitchNamespaceError
 from .model import NamespaceType
 from .model.types import NamespaceRef
 
+_O_NS = os.O_RDONLY | os.O_CLOEXEC | os.O_NOCTTY
 _O_ROOT = os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC
+
+
+def open_in_root(rootfd: int, path: str, flags: int = _O_NS) -> int:
+    """Open a path inside a root directory fd, symlinks and ``..`` confined to it.
+
+    The path is resolved to an O_PATH fd first (lxkns._lowlevel.inroot) and what it
+    names is looked at before it is opened: with ``O_PATH`` in ``flags`` that fd
+    itself is returned; otherwise only a regular file or a directory is reopened
+    with ``flags`` (O_NONBLOCK added for the open itself), anything else (a FIFO, a
+    device, a socket) is refused with EMEDIUMTYPE.
+    """
+    follow = not flags & os.O_NOFOLLOW
+    pfd = inroot.open_path(rootfd, path, follow=follow)
+    if flags & os.O_PATH:
+        return pfd
+    try:
+        mode = inroot.quick_stat(pfd).mode
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            raise OSError(inroot.EWRONGTYPE, "not a regular file or directory", path)
+        fd = safeopen.reopen(pfd, (flags & ~os.O_NOFOLLOW) | os.O_NONBLOCK)
+    finally:
+        os.close(pfd)
+    if not flags & os.O_NONBLOCK:
+        os.set_blocking(fd, True)
+    return fd
+
+
+def open_namespace_at(rootfd: int, path: str) -> int:
+    """A namespace bind-mounted at ``path`` inside a root: never anything else opened."""
+    return safeopen.open_nsfs(path, rootfd, in_root=True)
 
 
 class Mountineer:
@@ -322,4 +352,32 @@ class Mountineer:
         return f"<Mountineer {self._what} {state}>"
 
 
-__all__ = ["Mountineer"]
+def open_namespace(target: Target, want: NamespaceType | None = None) -> int:
+    """An fd of a namespace, checked for type (and identity, for a Namespace).
+
+    Multi-element refs are bind-mount chains: element 0 opens a mount namespace
+    in ours, every further element is a path inside the mount namespace before
+    it; the last one is the namespace wanted.
+    """
+    ref = ref_of(target)
+    what = label(target)
+    if len(ref) == 1:
+        try:
+            fd = safeopen.open_nsfs(ref[0])
+        except OSError as exc:
+            raise NamespaceOpenError(exc.errno or errno.EIO, "cannot open namespace", what) from None
+    else:
+        with Mountineer(ref[:-1]) as mnt:
+            try:
+                fd = mnt.open_namespace_fd(ref[-1])
+            except OSError as exc:
+                raise NamespaceOpenError(exc.errno or errno.EIO, "cannot open namespace", what) from None
+    try:
+        check(fd, target, want)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+__all__ = ["Mountineer", "open_in_root", "open_namespace", "open_namespace_at"]

@@ -12,6 +12,7 @@ LXKNS_FAULT_INJECTION. Each runs in a subprocess with a timeout.
 from __future__ import annotations
 
 import errno
+import importlib.util
 import json
 import os
 import shutil
@@ -227,12 +228,17 @@ def faulty_module(tmp_path_factory: pytest.TempPathFactory) -> str:
         pytest.skip("no Python headers to build the fault-injection module")
     cffi = pytest.importorskip("cffi")
     out = tmp_path_factory.mktemp("faulty")
+    native = PROJECT / "_native"
+    spec = importlib.util.spec_from_file_location("_lxkns_native_build", native / "build.py")
+    assert spec is not None and spec.loader is not None
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)  # the module's own cdef and units, built once more
     ffi = cffi.FFI()
-    ffi.cdef((PROJECT / "_native" / "lxkns_native.h").read_text()
+    ffi.cdef(build.cdef_of((native / "lxkns_native.h").read_text())
              + "extern long lxkns_fault_countdown;\nextern long lxkns_fault_allocations;\n")
-    ffi.set_source("_lxkns_faulty", (PROJECT / "_native" / "lxkns_native.c").read_text(),
-                   define_macros=[("LXKNS_FAULT_INJECTION", "1")], libraries=["pthread"],
-                   extra_compile_args=["-O1", "-std=gnu11"])
+    ffi.set_source("_lxkns_faulty", '#include "core.h"\n', sources=[str(native / u) for u in build.UNITS],
+                   include_dirs=[str(native)], define_macros=[("LXKNS_FAULT_INJECTION", "1")],
+                   libraries=["pthread"], extra_compile_args=["-O1", "-std=gnu11"])
     ffi.compile(tmpdir=str(out))
     return str(out)
 

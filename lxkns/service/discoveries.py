@@ -53,7 +53,7 @@ class Discoveries:
         self.metrics_key = (NAMESPACES.name, self.options(NAMESPACES))
 
     def scanner_name(self) -> str:
-        from .. import native_available
+        from .._lowlevel import native_available
 
         if self.config.native is False or not native_available():
             return "python"

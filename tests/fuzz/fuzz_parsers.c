@@ -1,7 +1,7 @@
 /*
  * libFuzzer targets for the C parsers of the native scanner (nox -s fuzz).
  *
- * Built once per target with -DLXKNS_FUZZ_<TARGET> against _native/lxkns_native.c, under
+ * Built once per target with -DLXKNS_FUZZ_<TARGET> against _native/parse.c, under
  * AddressSanitizer and UndefinedBehaviorSanitizer. Besides not crashing, each parser must
  * keep its promises: offsets inside the input, values in range, an exact round trip
  * where the format has one. A broken promise aborts, which libFuzzer reports as a crash
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lxkns_native_decls.h"
+#include "lxkns_native.h" /* the real header: the same records the scanner uses */
 
 #define PROMISE(cond)                                                                  \
     do {                                                                               \
