@@ -1,8 +1,13 @@
-"""nox sessions: tests (every Python 3.10-3.13 found), lint, typecheck, docs, bench.
+"""nox sessions: tests (every Python 3.10-3.13 found), lint, typecheck, docs, bench,
+stress, fuzz, soak.
 
 ``nox`` alone runs tests, lint, typecheck and docs -- the whole suite, as CI
-does. ``nox -s bench`` runs the benchmark (root, and ../shared/bench next to
-the project, or LXKNS_BENCH_DIR pointing at a copy of it).
+does. ``nox -s stress`` runs the whole suite again while a churn generator
+starts and ends hundreds of processes a second, each unsharing namespaces (CI
+runs it once after ``nox``). ``nox -s fuzz`` fuzzes the C parsers with
+libFuzzer for a bounded time (clang needed). ``nox -s bench`` runs the
+benchmark and ``nox -s soak`` the soak benchmark (root, and ../shared/bench
+next to the project, or LXKNS_BENCH_DIR pointing at a copy of it).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import glob
 import os
 import shutil
 import subprocess
+import sys
 
 import nox
 
@@ -55,6 +61,94 @@ def tests(session: nox.Session) -> None:
     """The test suite, native and pure-Python scanners, privileged parts as root."""
     session.install("-e", ".[test]")  # the test extra brings the service extra
     session.run("pytest", *session.posargs)
+
+
+@nox.session
+def soak(session: nox.Session) -> None:
+    """Many discoveries in one process on the shared workload (root): leftovers and RSS growth.
+
+    Held under the machine's benchmark lock (LXKNS_BENCH_LOCK, /work/bench.lock where it
+    exists): the 10,000-process workload must not run beside another benchmark.
+    """
+    session.install("-e", ".")
+    cmd = ["python", "tests/benchmarks/soak.py", *session.posargs]
+    lock = os.environ.get("LXKNS_BENCH_LOCK") or ("/work/bench.lock" if os.path.exists("/work") else "")
+    if lock and shutil.which("flock"):
+        cmd = ["flock", lock, *cmd]
+    session.run(*cmd, external=True)
+
+
+@nox.session
+def stress(session: nox.Session) -> None:
+    """The whole test suite under churn: processes starting and ending all the time.
+
+    tests/churn.py runs beside pytest (LXKNS_CHURN_RATE processes a second, 300 by
+    default); it is stopped, and must have stopped, when the suite is done.
+    """
+    session.install("-e", ".[test]")
+    rate = os.environ.get("LXKNS_CHURN_RATE", "300")
+    churn = subprocess.Popen([sys.executable, "tests/churn.py", "--rate", rate], stdout=subprocess.PIPE,
+                             text=True, start_new_session=True)
+    try:
+        assert churn.stdout is not None and churn.stdout.readline().strip() == "churn: running"
+        session.run("pytest", "-p", "no:cacheprovider", *session.posargs, env={"LXKNS_STRESS": "1"})
+    finally:
+        churn.terminate()
+        try:
+            out, _ = churn.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            churn.kill()
+            out, _ = churn.communicate()
+        session.log(out.strip())
+
+
+FUZZ_TARGETS = ("stat", "nslink", "unescape", "mountinfo")
+
+
+def _clang() -> str | None:
+    for name in ("clang", "clang-19", "clang-16", "clang-15", "clang-14"):
+        if shutil.which(name):
+            return name
+    return None
+
+
+@nox.session(venv_backend="none")
+def fuzz(session: nox.Session) -> None:
+    """Coverage-guided fuzzing of the C parsers with libFuzzer, a bounded run.
+
+    Each target (stat, nslink, unescape, mountinfo; or those named as arguments) runs
+    LXKNS_FUZZ_SECONDS (60) under ASan and UBSan, from tests/fuzz/corpus and the kept
+    regressions. What it finds is written to tests/fuzz/regressions/TARGET/ and fails the
+    session: fix it, and the file stays as a regression case of the test suite.
+    """
+    clang = _clang()
+    if clang is None:
+        session.error("no clang (apt-get install clang libclang-rt-dev, or clang-14 libclang-rt-14-dev)")
+    seconds = os.environ.get("LXKNS_FUZZ_SECONDS", "60")
+    targets = session.posargs or list(FUZZ_TARGETS)
+    work = session.create_tmp()
+    found = []
+    for target in targets:
+        binary = os.path.join(work, f"fuzz_{target}")
+        session.run(clang, "-g", "-O1", "-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=all",
+                    "-D_GNU_SOURCE", f"-DLXKNS_FUZZ_{target.upper()}", "-I_native",
+                    "tests/fuzz/fuzz_parsers.c", "_native/parse.c", "-lpthread", "-o", binary,
+                    external=True)
+        corpus = os.path.join(work, f"corpus-{target}")
+        shutil.rmtree(corpus, ignore_errors=True)
+        os.makedirs(corpus)
+        for kept in (f"tests/fuzz/corpus/{target}", f"tests/fuzz/regressions/{target}"):
+            for name in sorted(glob.glob(f"{kept}/*")):
+                shutil.copy(name, corpus)
+        artifacts = f"tests/fuzz/regressions/{target}"
+        os.makedirs(artifacts, exist_ok=True)
+        before = set(os.listdir(artifacts))
+        session.run(binary, f"-max_total_time={seconds}", "-timeout=10", "-rss_limit_mb=1024",
+                    "-print_final_stats=1", f"-artifact_prefix={artifacts}/", corpus,
+                    external=True, success_codes=[0, 1, 70, 77])
+        found += [f"{artifacts}/{n}" for n in sorted(set(os.listdir(artifacts)) - before)]
+    if found:
+        session.error(f"the fuzzer found inputs that break a parser (kept as regressions): {found}")
 
 
 @nox.session

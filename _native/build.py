@@ -3,7 +3,8 @@
 The interface is lxkns_native.h, a real C header that every C unit includes;
 the cdef is made from it (:func:`cdef_of`), so each record layout and constant
 is written once. The C units (one per job: the /proc walk, namespace ioctls,
-fds and sockets, mount tables, listmount, the sandbox, ...) are compiled into
+fds and sockets, mount tables, listmount, opening what others control,
+the root-confined resolver, the sandbox, ...) are compiled into
 the module; only what the header declares is visible outside it.
 """
 
@@ -16,8 +17,8 @@ from cffi import FFI
 
 HERE = Path(__file__).resolve().parent
 HEADER = HERE / "lxkns_native.h"
-UNITS = ("parse.c", "store.c", "texts.c", "nstab.c", "nsmeta.c", "walk.c", "fds.c", "mounts.c", "listmount.c",
-         "sandbox.c", "scan.c")
+UNITS = ("parse.c", "store.c", "texts.c", "nstab.c", "safeopen.c", "inroot.c", "nsmeta.c", "walk.c", "fds.c",
+         "mounts.c", "listmount.c", "sandbox.c", "scan.c")
 BEGIN, END = "/* LXKNS-CDEF-BEGIN */", "/* LXKNS-CDEF-END */"
 _DEFINE = re.compile(r"^#define\s+(\w+)\s+\S.*$")
 

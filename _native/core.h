@@ -30,6 +30,45 @@
 
 #include "lxkns_native.h"
 
+#ifdef LXKNS_FAULT_INJECTION
+/*
+ * Test builds only (tests/test_faults.py): the allocation that brings the countdown to
+ * zero fails, once, wherever in the scanner it is; -1 (the start) injects nothing. Every
+ * allocation of the scanner goes through these, so a test can fail each one in turn.
+ * The counters live in scan.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+extern long lxkns_fault_countdown;
+extern long lxkns_fault_allocations;
+
+static inline int lxkns_fault_fires(void) {
+    __atomic_add_fetch(&lxkns_fault_allocations, 1, __ATOMIC_RELAXED);
+    if (__atomic_load_n(&lxkns_fault_countdown, __ATOMIC_RELAXED) <= 0) return 0;
+    return __atomic_sub_fetch(&lxkns_fault_countdown, 1, __ATOMIC_RELAXED) == 0;
+}
+static inline void *lxkns_fault_null(void) {
+    errno = ENOMEM;
+    return NULL;
+}
+static inline void *lxkns_fault_malloc(size_t n) {
+    return lxkns_fault_fires() ? lxkns_fault_null() : malloc(n);
+}
+static inline void *lxkns_fault_calloc(size_t n, size_t m) {
+    return lxkns_fault_fires() ? lxkns_fault_null() : calloc(n, m);
+}
+static inline void *lxkns_fault_realloc(void *p, size_t n) {
+    return lxkns_fault_fires() ? lxkns_fault_null() : realloc(p, n);
+}
+static inline char *lxkns_fault_strdup(const char *s) {
+    return lxkns_fault_fires() ? lxkns_fault_null() : strdup(s);
+}
+#define malloc(n) lxkns_fault_malloc(n)
+#define calloc(n, m) lxkns_fault_calloc(n, m)
+#define realloc(p, n) lxkns_fault_realloc(p, n)
+#define strdup(s) lxkns_fault_strdup(s)
+#endif
+
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080 /* kernel 5.6; older libc headers lack it */
 #endif
@@ -59,24 +98,27 @@ extern const int lx_link_type[LXKNS_NLINKS]; /* the namespace type behind each l
 
 /* ------------------------------------------------------------ store.c: growable storage */
 
+/* A failed allocation sets `oom` (vec, arena, namespace table): the scan step that met
+ * it returns -ENOMEM, so that no scan that lost records passes for complete. */
 struct vec {
     void *p;
     size_t n, cap, elsz;
+    int oom;
 };
 
 struct arena {
     char *p;
     size_t n, cap;
+    int oom;
 };
 
 void *vec_push(struct vec *v);                       /* a zeroed new element, NULL if out of memory */
 int vec_extend(struct vec *v, const struct vec *w); /* 0 or -ENOMEM */
 int arena_reserve(struct arena *a, size_t more);    /* 0 or -ENOMEM */
 int arena_add(struct arena *a, const char *s, size_t len, uint64_t *off);
-/* a whole file (relative to dirfd) into the arena: its length or -errno */
-ssize_t arena_read_file(struct arena *a, int dirfd, const char *name, uint64_t *off);
-/* a small file into buf (at most cap bytes): 0 or -errno */
-int read_small(int dirfd, const char *name, char *buf, size_t cap, size_t *len);
+/* an open fd read to its end into the arena, at most cap bytes (-EFBIG beyond), fd closed:
+ * its length or -errno */
+ssize_t arena_read_fd(struct arena *a, int fd, size_t cap, uint64_t *off);
 
 /* ------------------------------------------------------------ texts.c: interned strings */
 
@@ -114,6 +156,7 @@ struct nstab {
     size_t nchunks, n;
     int32_t *slots;
     size_t nslots;
+    int oom;
     pthread_mutex_t mu;
 };
 
@@ -129,10 +172,14 @@ void tab_free(struct nstab *t);
 struct lxkns_scan {
     char *procfs;
     int procfd;
+    int selfdir; /* /proc/self of our own procfs (O_PATH): where fds are reopened */
+    int strict;  /* procfs is not our own: check every file before reading it */
     uint64_t flags, link_mask;
     uint64_t nsfs_dev;
     uint64_t self_pidns;
-    uint64_t features; /* LXKNS_NO_* bits, updated atomically */
+    uint64_t self_userns; /* mount namespaces owned by another user namespace are guarded */
+    uint64_t features;    /* LXKNS_NO_* bits, updated atomically */
+    int err;              /* sticky: -ENOMEM once any record could not be stored */
     struct nstab tab;
     struct vec procs, tasks, fds, socks, mntnss, binds, nss, fails, mounts;
     struct arena str;
@@ -162,6 +209,65 @@ struct worker {
 void feature_missing(struct lxkns_scan *s, uint64_t bit);
 void fail_to(struct vec *v, int64_t what, int64_t pid, int64_t tid, int64_t arg, int err);
 void scan_fail(struct lxkns_scan *s, int64_t what, int64_t pid, int64_t tid, int64_t arg, int err);
+/* what a scan step returns: its own error, else -ENOMEM if a record was lost (kept for
+ * lxkns_scan_status) */
+int step_result(struct lxkns_scan *s, int r);
+
+/* ------------------------------------------------------------ safeopen.c: what others control */
+
+/* errnos of what the host put in the way (Python words them in diagnostics) */
+#define LXKNS_EWRONGTYPE EMEDIUMTYPE /* not a namespace file, not a regular file */
+#define LXKNS_ESTALL EREMOTE         /* below a mount whose server could stall us (FUSE) */
+
+/* size caps of what is read from a procfs (a foreign one may hand out anything) */
+#define LXKNS_CAP_PROCFILE (16u << 20) /* cmdline, cgroup, status */
+#define LXKNS_CAP_MOUNTINFO (256u << 20)
+
+/* What the kernel has cached about an fd: no request to a FUSE server. */
+struct quickstat {
+    uint64_t dev, ino, mnt_id;
+    uint32_t mode;
+    int has_mnt_id;
+};
+
+int quick_stat(int fd, struct quickstat *q); /* 0 or -1 with errno */
+/* an O_PATH fd of what should be a namespace file -> an fd to query or enter it; -1 with
+ * errno LXKNS_EWRONGTYPE if it is anything else. Consumes pathfd. */
+int nsfs_from_path(struct lxkns_scan *s, int pathfd);
+/* a namespace link or file below dirfd (ns/net, fd/7): never anything else opened */
+int open_nsfs_at(struct lxkns_scan *s, int dirfd, const char *name);
+/* a file of a procfs for reading, never blocking; in a foreign procfs only a regular file */
+int open_procfs_file(struct lxkns_scan *s, int dirfd, const char *name);
+/* a procfs file into the arena, at most cap bytes: its length or -errno */
+ssize_t read_procfs_file(struct lxkns_scan *s, struct arena *a, int dirfd, const char *name,
+                         size_t cap, uint64_t *off);
+/* a small procfs file into buf (at most cap bytes): 0 or -errno */
+int read_small(struct lxkns_scan *s, int dirfd, const char *name, char *buf, size_t cap,
+               size_t *len);
+
+/* ------------------------------------------------------------ inroot.c: the resolver */
+
+/*
+ * The mounts a walk may pass in a mount namespace owned by another user namespace: every
+ * mount of its table but FUSE ones (their server is whoever mounted them) and overlays
+ * (their layers may lie on FUSE). A mount not in the table (made after it was read) is
+ * refused too.
+ */
+struct mount_guard {
+    int64_t *ids; /* sorted by guard_done */
+    size_t n, cap;
+    int active;
+};
+
+/* can a filesystem type stall a lookup (its server lives in user space)? */
+int stall_prone_fstype(const char *t, size_t n);
+int guard_add(struct mount_guard *g, int64_t id); /* 0 or -ENOMEM */
+void guard_done(struct mount_guard *g);           /* all added: sort for look-ups */
+void guard_free(struct mount_guard *g);
+/* the one root-confined resolver of the scanner: an O_PATH fd of `path` below `rootfd`
+ * (openat2 RESOLVE_IN_ROOT where the kernel has it and no guard is active, else a walk
+ * component by component), or -1 with errno */
+int open_in_root(struct lxkns_scan *s, int rootfd, const char *path, const struct mount_guard *g);
 
 /* ------------------------------------------------------------ nsmeta.c: namespace ioctls */
 
@@ -188,6 +294,7 @@ struct mountctx {
     size_t nids;
     struct lxkns_statmount_buf *sm; /* statmount() buffer */
     size_t smcap;
+    struct mount_guard guard; /* of the mount namespace whose bind mounts are being opened */
     int rc;
 };
 
@@ -202,5 +309,7 @@ void mountctx_free(struct mountctx *m);
 /* an nsfs mount of (t, ino) at path p in mount namespace mntns (see mounts.c) */
 void bind_seen(struct mountctx *m, uint64_t mntns, int64_t t, uint64_t ino, const char *p,
                size_t plen, int *rootfd, int64_t pid, int64_t tid);
+/* start the guard of a mount namespace's table: active unless our user namespace owns it */
+void guard_begin(struct mountctx *m, uint64_t mntns);
 
 #endif /* LXKNS_CORE_H */

@@ -88,7 +88,7 @@ int lxkns_scan_sockets(struct lxkns_scan *s) {
             struct lxkns_fd *c = vec_push(&cand);
             if (!c) {
                 free(cand.p);
-                return -ENOMEM;
+                return step_result(s, -ENOMEM);
             }
             *c = fds[i];
         }
@@ -99,7 +99,7 @@ int lxkns_scan_sockets(struct lxkns_scan *s) {
         struct lxkns_socket *k = vec_push(&s->socks);
         if (!k) {
             free(cand.p);
-            return -ENOMEM;
+            return step_result(s, -ENOMEM);
         }
         *k = (struct lxkns_socket){cs[i].ino, cs[i].pid, cs[i].fd, 0, 0};
     }
@@ -115,6 +115,10 @@ int lxkns_scan_sockets(struct lxkns_scan *s) {
         struct lxkns_socket *k = &ks[i];
         if (s->features & LXKNS_NO_PIDFD) {
             k->err = ENOSYS;
+            continue;
+        }
+        if (s->strict) { /* the PIDs of a foreign procfs are not PIDs of ours */
+            k->err = ESRCH;
             continue;
         }
         if (k->pid != pidfd_of) {
@@ -144,7 +148,7 @@ int lxkns_scan_sockets(struct lxkns_scan *s) {
             close(sfd);
             continue;
         }
-        int nfd = ioctl(sfd, SIOCGSKNS);
+        int nfd = (s->features & LXKNS_NO_SIOCGSKNS) ? (errno = ENOTTY, -1) : ioctl(sfd, SIOCGSKNS);
         close(sfd);
         if (nfd < 0) {
             k->err = errno;
@@ -155,7 +159,7 @@ int lxkns_scan_sockets(struct lxkns_scan *s) {
         k->netns = ns_follow(s, nfd, LXKNS_LINK_NET, LXKNS_ORIGIN_SOCKET);
     }
     if (pidfd >= 0) close(pidfd);
-    int r = vec_extend(&s->fails, &w.fails);
+    int r = w.fails.oom ? -ENOMEM : vec_extend(&s->fails, &w.fails);
     free(w.fails.p);
-    return r;
+    return step_result(s, r);
 }

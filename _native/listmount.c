@@ -179,7 +179,15 @@ int list_mounts(struct mountctx *m, uint64_t mntns) {
         if ((size_t)n < m->nids) break;
         last = m->ids[n - 1];
     }
-    /* nsfs mounts: bind-mounted namespaces (we are inside: open the paths directly) */
+    /* nsfs mounts: bind-mounted namespaces (we are inside: paths start at our root) */
+    guard_begin(m, mntns);
+    for (size_t i = first; i < s->mounts.n && m->guard.active; i++) {
+        struct lxkns_mount *rec = (struct lxkns_mount *)s->mounts.p + i;
+        if (!stall_prone_fstype(s->str.p + rec->fstype_off, rec->fstype_len) &&
+            guard_add(&m->guard, rec->mount_id))
+            return -ENOMEM;
+    }
+    guard_done(&m->guard);
     int rootfd = -2;
     for (size_t i = first; i < s->mounts.n && !m->rc; i++) {
         struct lxkns_mount *rec = (struct lxkns_mount *)s->mounts.p + i;
@@ -195,5 +203,6 @@ int list_mounts(struct mountctx *m, uint64_t mntns) {
             bind_seen(m, mntns, t, ino, path, plen, &rootfd, 0, 0);
         }
     }
+    if (rootfd >= 0) close(rootfd);
     return 0;
 }

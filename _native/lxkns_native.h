@@ -56,6 +56,7 @@
 #define LXKNS_SCAN_KEEP_MOUNTINFO 0x100 /* keep the mountinfo text of every mount namespace */
 #define LXKNS_SCAN_AFFINITY 0x200      /* sched_getaffinity() of every process and thread */
 #define LXKNS_SCAN_LISTMOUNT 0x400     /* mount tables with listmount()/statmount() where possible */
+#define LXKNS_SCAN_FOREIGN 0x800       /* procfs is not our own: check every file, no syscalls by PID */
 
 /* ---- indices of the namespace links: the 8 types in lexical order, then *_for_children ---- */
 #define LXKNS_LINK_CGROUP 0
@@ -226,6 +227,15 @@ struct lxkns_failure {
     int64_t err;
 };
 
+/* The fields of a mountinfo line the scanner uses (offsets into the line; root and mount
+ * point still escaped), exposed for tests and the fuzzer. */
+struct lxkns_mountinfo_line {
+    int64_t mount_id;
+    uint64_t root_off, root_len;
+    uint64_t point_off, point_len;
+    uint64_t fstype_off, fstype_len;
+};
+
 /* Parsed fields of a /proc/PID/stat line (exposed for tests of the parser). */
 struct lxkns_stat {
     int64_t pid;
@@ -255,6 +265,8 @@ int lxkns_scan_mounts(struct lxkns_scan *scan);
 int lxkns_scan_finish_start(struct lxkns_scan *scan, int mounts);
 int lxkns_scan_finish_wait(struct lxkns_scan *scan);
 void lxkns_scan_free(struct lxkns_scan *scan);
+void lxkns_scan_assume_missing(struct lxkns_scan *scan, uint64_t bits);  /* LXKNS_NO_* */
+int lxkns_scan_status(struct lxkns_scan *scan);  /* 0, or -ENOMEM: records were lost */
 
 size_t lxkns_scan_procs(struct lxkns_scan *scan, struct lxkns_proc **out);
 size_t lxkns_scan_tasks(struct lxkns_scan *scan, struct lxkns_proc **out);
@@ -276,10 +288,17 @@ uint64_t lxkns_scan_self_pidns(struct lxkns_scan *scan);
 int lxkns_parse_stat(const char *buf, size_t len, struct lxkns_stat *out);
 int lxkns_parse_nslink(const char *buf, size_t len, int64_t *link, uint64_t *ino);
 size_t lxkns_unescape_octal(char *buf, size_t len);
+int lxkns_parse_mountinfo_line(const char *line, size_t len, struct lxkns_mountinfo_line *out);
+
+/* The scanner's root-confined resolver: an O_PATH fd of path inside rootfd, or -errno
+ * (force_walk: the component walk even where openat2 exists). For tests. */
+int lxkns_open_in_root(int rootfd, const char *path, int force_walk);
 
 /* A forked child inside user namespace userns_fd (-1: none) and then mount namespace
- * mntns_fd, kept until *hold_fd is closed; 0 or -errno (*step: 1 user, 2 mount). */
-int lxkns_sandbox_start(int userns_fd, int mntns_fd, int64_t *pid, int *hold_fd, int *step);
+ * mntns_fd, kept until *hold_fd is closed; *root_fd is an O_PATH fd of its root. The
+ * child is non-dumpable and keeps no other fd. 0 or -errno (*step: 1 user, 2 mount, 3 root). */
+int lxkns_sandbox_start(int userns_fd, int mntns_fd, int64_t *pid, int *hold_fd, int *root_fd,
+                        int *step);
 
 /* LXKNS-CDEF-END */
 

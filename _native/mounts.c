@@ -3,8 +3,10 @@
  * bind-mounted in them. A helper thread of its own reads each table through
  * the oldest process (else thread) that shows it, or enters process-less
  * mount namespaces with setns() after unshare(CLONE_FS); nsfs mounts found
- * there are opened inside that namespace's root (bind_seen) and may lead to
- * further mount namespaces, until no new one turns up.
+ * there are opened inside that namespace's root (bind_seen, through the one
+ * root-confined resolver of inroot.c, as O_PATH fds that are reopened only once
+ * known to be namespaces) and may lead to further mount namespaces, until no new
+ * one turns up.
  */
 #include "core.h"
 
@@ -16,24 +18,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Open a bind-mounted namespace file below `rootfd`, never leaving that root. */
-static int open_in_root(struct lxkns_scan *s, int rootfd, const char *path) {
-    if (!(s->features & LXKNS_NO_OPENAT2)) {
-        struct open_how how = {.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
-                               .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
-        int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof how);
-        if (fd >= 0 || errno != ENOSYS) return fd;
-        feature_missing(s, LXKNS_NO_OPENAT2);
-    }
-    while (*path == '/') path++;
-    return openat(rootfd, *path ? path : ".", O_RDONLY | O_CLOEXEC | O_NOCTTY);
-}
-
 /*
  * An nsfs mount of namespace (t, ino) at `path` (decoded) inside mount namespace
  * `mntns`: record it, and open and query the namespace if it was not seen before.
- * *rootfd == -2 means "this thread is inside that mount namespace": open the path
- * directly; otherwise it is opened below /proc/PID[/task/TID]/root (opened on first use).
+ * *rootfd == -2 means "this thread is inside that mount namespace": the path is
+ * resolved below its root ("/" now); otherwise below /proc/PID[/task/TID]/root. Either
+ * root is opened on first use into *rootfd, which the caller closes.
  */
 void bind_seen(struct mountctx *m, uint64_t mntns, int64_t t, uint64_t ino, const char *p,
                       size_t plen, int *rootfd, int64_t pid, int64_t tid) {
@@ -64,19 +54,21 @@ void bind_seen(struct mountctx *m, uint64_t mntns, int64_t t, uint64_t ino, cons
     size_t n = plen < sizeof path - 1 ? plen : sizeof path - 1;
     memcpy(path, s->str.p + b->path_off, n);
     path[n] = 0;
-    int fd;
-    if (*rootfd == -2) { /* inside the namespace */
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    } else {
-        if (*rootfd < 0) {
-            char rp[64];
-            if (tid)
-                snprintf(rp, sizeof rp, "%lld/task/%lld/root", (long long)pid, (long long)tid);
-            else
-                snprintf(rp, sizeof rp, "%lld/root", (long long)pid);
-            *rootfd = openat(s->procfd, rp, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        }
-        fd = *rootfd >= 0 ? open_in_root(s, *rootfd, path) : -1;
+    int fd = -1;
+    if (*rootfd == -2) { /* this thread is inside the namespace: its root is ours now */
+        int r = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (r >= 0) *rootfd = r;
+    } else if (*rootfd < 0) {
+        char rp[64];
+        if (tid)
+            snprintf(rp, sizeof rp, "%lld/task/%lld/root", (long long)pid, (long long)tid);
+        else
+            snprintf(rp, sizeof rp, "%lld/root", (long long)pid);
+        *rootfd = openat(s->procfd, rp, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    }
+    if (*rootfd >= 0) {
+        int pfd = open_in_root(s, *rootfd, path, &m->guard);
+        fd = pfd >= 0 ? nsfs_from_path(s, pfd) : -1;
     }
     struct stat st;
     if (fd < 0) {
@@ -98,44 +90,51 @@ void bind_seen(struct mountctx *m, uint64_t mntns, int64_t t, uint64_t ino, cons
     }
 }
 
-/* Parse a mountinfo text for its nsfs mounts (see bind_seen). */
+void guard_begin(struct mountctx *m, uint64_t mntns) {
+    struct lxkns_scan *s = m->s;
+    guard_free(&m->guard);
+    struct nsent *e = tab_find(&s->tab, mntns, LXKNS_LINK_MNT);
+    m->guard.active = !(e && e->r.owner && e->r.owner == s->self_userns);
+}
+
+/* Parse a mountinfo text: the guard from its mounts, then its nsfs mounts (see bind_seen). */
 static void parse_mountinfo(struct mountctx *m, uint64_t mntns, char *text, size_t len,
                             int *rootfd, int64_t pid, int64_t tid) {
-    char *line = text, *end = text + len;
-    while (line < end && !m->rc) {
+    char *end = text + len;
+    struct lxkns_mountinfo_line f;
+    guard_begin(m, mntns);
+    for (char *line = text; m->guard.active && line < end;) {
         char *nl = memchr(line, '\n', (size_t)(end - line));
         if (!nl) nl = end;
-        /* fields: 0 id, 1 parent, 2 maj:min, 3 root, 4 mount point, ... "-" fstype ... */
-        char *f[5];
-        size_t fl[5];
-        char *p = line;
-        int nf = 0;
-        while (nf < 5 && p < nl) {
-            char *q = memchr(p, ' ', (size_t)(nl - p));
-            if (!q) q = nl;
-            f[nf] = p;
-            fl[nf] = (size_t)(q - p);
-            nf++;
-            p = q + 1;
+        if (!lxkns_parse_mountinfo_line(line, (size_t)(nl - line), &f) &&
+            !stall_prone_fstype(line + f.fstype_off, f.fstype_len) &&
+            guard_add(&m->guard, f.mount_id)) {
+            m->rc = -ENOMEM;
+            return;
         }
-        /* the optional fields end at a lone "-", then comes the filesystem type */
-        char *rest = nf == 5 ? f[4] + fl[4] : nl;
-        char *sep = memmem(rest, (size_t)(nl - rest), " - ", 3);
-        if (sep && ((size_t)(nl - sep) < 8 || memcmp(sep + 3, "nsfs ", 5))) sep = NULL;
+        line = nl + 1;
+    }
+    guard_done(&m->guard);
+    for (char *line = text; line < end && !m->rc;) {
+        char *nl = memchr(line, '\n', (size_t)(end - line));
+        if (!nl) nl = end;
         int64_t t;
         uint64_t ino;
-        if (sep && !lxkns_parse_nslink(f[3], fl[3], &t, &ino)) {
-            size_t plen = lxkns_unescape_octal(f[4], fl[4]);
-            bind_seen(m, mntns, t, ino, f[4], plen, rootfd, pid, tid);
+        if (!lxkns_parse_mountinfo_line(line, (size_t)(nl - line), &f) && f.fstype_len == 4 &&
+            !memcmp(line + f.fstype_off, "nsfs", 4) &&
+            !lxkns_parse_nslink(line + f.root_off, f.root_len, &t, &ino)) {
+            char *point = line + f.point_off;
+            size_t plen = lxkns_unescape_octal(point, f.point_len);
+            bind_seen(m, mntns, t, ino, point, plen, rootfd, pid, tid);
         }
         line = nl + 1;
     }
 }
 
-static int read_text(struct arena *a, int dirfd, const char *name) {
+static int read_text(struct lxkns_scan *s, struct arena *a, int dirfd, const char *name) {
     a->n = 0;
     uint64_t off;
-    ssize_t n = arena_read_file(a, dirfd, name, &off);
+    ssize_t n = read_procfs_file(s, a, dirfd, name, LXKNS_CAP_MOUNTINFO, &off);
     return n < 0 ? (int)n : 0;
 }
 
@@ -164,7 +163,7 @@ static int mntns_fd(struct lxkns_scan *s, struct nsent *e, int *owned) {
         snprintf(path, sizeof path, "%lld/fd/%lld", (long long)e->fd_pid, (long long)e->fd_fd);
     else
         return -1;
-    int fd = openat(s->procfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    int fd = open_nsfs_at(s, s->procfd, path);
     struct stat st;
     if (fd >= 0 && (fstat(fd, &st) != 0 || (uint64_t)st.st_ino != e->r.ino)) {
         close(fd); /* the process ended and its PID was reused */
@@ -221,7 +220,7 @@ static void mount_one(struct mountctx *m, struct nsent *e) {
                      (long long)e->ctx_tid);
         else
             snprintf(path, sizeof path, "%lld/mountinfo", (long long)e->ctx_pid);
-        r = read_text(&m->buf, s->procfd, path);
+        r = read_text(s, &m->buf, s->procfd, path);
         if (r && (r == -ENOENT || r == -ESRCH) && (e->held_fd >= 0 || e->fd_pid)) {
             rec->pid = rec->tid = 0; /* it ended meanwhile: enter the namespace instead */
             e->ctx_pid = e->ctx_tid = 0;
@@ -235,7 +234,7 @@ static void mount_one(struct mountctx *m, struct nsent *e) {
         int fd = e->held_fd;
         if (fd < 0 && e->fd_pid) {
             snprintf(path, sizeof path, "%lld/fd/%lld", (long long)e->fd_pid, (long long)e->fd_fd);
-            fd = openat(s->procfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+            fd = open_nsfs_at(s, s->procfd, path);
         }
         e->held_fd = -1;
         if (fd < 0) {
@@ -258,7 +257,14 @@ static void mount_one(struct mountctx *m, struct nsent *e) {
     if (entered) {
         rec->pid = rec->tid = 0;
         rootfd = -2;
-        r = read_text(&m->buf, s->procfd, "thread-self/mountinfo");
+        /* our own procfs, opened before this thread moved: its paths lead elsewhere now */
+        char own[64];
+        snprintf(own, sizeof own, "task/%ld/mountinfo", (long)syscall(SYS_gettid));
+        m->buf.n = 0;
+        uint64_t off;
+        int fd = openat(s->selfdir, own, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        ssize_t n = fd < 0 ? -errno : arena_read_fd(&m->buf, fd, LXKNS_CAP_MOUNTINFO, &off);
+        r = n < 0 ? (int)n : 0;
         if (r) {
             rec->err = -r;
             scan_fail(s, LXKNS_FAIL_MOUNTINFO, 0, 0, (int64_t)e->r.ino, -r);
@@ -339,6 +345,7 @@ int lxkns_scan_mounts(struct lxkns_scan *s) {
     int r = pthread_create(&th, NULL, mount_worker, &m);
     if (r) return -r;
     pthread_join(th, NULL);
+    r = step_result(s, m.rc ? m.rc : m.buf.oom ? -ENOMEM : 0);
     mountctx_free(&m);
     /* held fds of mount namespaces that had a process after all */
     for (size_t i = 0; i < s->tab.n; i++) {
@@ -348,10 +355,11 @@ int lxkns_scan_mounts(struct lxkns_scan *s) {
             e->held_fd = -1;
         }
     }
-    return m.rc;
+    return r;
 }
 
 void mountctx_free(struct mountctx *m) {
+    guard_free(&m->guard);
     free(m->buf.p);
     free(m->ids);
     free(m->sm);

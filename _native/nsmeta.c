@@ -45,7 +45,13 @@ void ns_meta(struct lxkns_scan *s, struct nsent *e, int fd) {
         if (errno == ENOTTY || errno == EINVAL) feature_missing(s, LXKNS_NO_NS_ID);
     }
     if (!(s->flags & LXKNS_SCAN_META)) goto store;
-    if (type == LXKNS_LINK_USER) {
+    /* features found (or assumed) missing are not asked for again */
+    uint64_t missing = __atomic_load_n(&s->features, __ATOMIC_RELAXED);
+    if (type == LXKNS_LINK_USER && (missing & LXKNS_NO_OWNER_UID)) {
+        uid_err = ENOTTY;
+    } else if (type != LXKNS_LINK_USER && (missing & LXKNS_NO_NS_IOCTLS)) {
+        owner_err = ENOTTY;
+    } else if (type == LXKNS_LINK_USER) {
         uid_t u;
         if (ioctl(fd, NS_GET_OWNER_UID, &u) == 0) {
             uid = u;
@@ -62,7 +68,9 @@ void ns_meta(struct lxkns_scan *s, struct nsent *e, int fd) {
             if (errno == ENOTTY) feature_missing(s, LXKNS_NO_NS_IOCTLS);
         }
     }
-    if (type == LXKNS_LINK_USER || type == LXKNS_LINK_PID) {
+    if ((type == LXKNS_LINK_USER || type == LXKNS_LINK_PID) && (missing & LXKNS_NO_NS_IOCTLS)) {
+        parent_err = ENOTTY;
+    } else if (type == LXKNS_LINK_USER || type == LXKNS_LINK_PID) {
         int pfd = ioctl(fd, NS_GET_PARENT);
         if (pfd >= 0) {
             parent = ns_follow(s, pfd, type, LXKNS_ORIGIN_PARENT);
@@ -92,7 +100,7 @@ struct nsent *ns_seen(struct worker *w, uint64_t ino, int64_t type, int64_t orig
     int isnew;
     struct nsent *e = tab_claim(&s->tab, ino, type, origin, &isnew);
     if (!e || !isnew) return e;
-    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    int fd = open_nsfs_at(s, dirfd, name); /* nothing else is ever opened for reading */
     if (fd < 0) {
         int err = errno;
         pthread_mutex_lock(&s->tab.mu);

@@ -49,13 +49,13 @@ struct nsent *tab_claim(struct nstab *t, uint64_t ino, int64_t type, int64_t ori
     struct nsent *e = tab_find(t, ino, type);
     *isnew = 0;
     if (!e) {
-        if ((t->n + 1) * 2 > t->nslots && tab_rehash(t)) goto out;
+        if ((t->n + 1) * 2 > t->nslots && tab_rehash(t)) goto oom;
         if (t->n / CHUNK >= t->nchunks) {
             struct nsent **c = realloc(t->chunks, (t->nchunks + 1) * sizeof(*c));
-            if (!c) goto out;
+            if (!c) goto oom;
             t->chunks = c;
             c[t->nchunks] = calloc(CHUNK, sizeof(struct nsent));
-            if (!c[t->nchunks]) goto out;
+            if (!c[t->nchunks]) goto oom;
             t->nchunks++;
         }
         e = ent_at(t, t->n);
@@ -71,9 +71,12 @@ struct nsent *tab_claim(struct nstab *t, uint64_t ino, int64_t type, int64_t ori
         t->n++;
         *isnew = 1;
     }
-out:
     pthread_mutex_unlock(&t->mu);
     return e;
+oom: /* the scan step fails (step_result): a namespace was seen and could not be kept */
+    t->oom = 1;
+    pthread_mutex_unlock(&t->mu);
+    return NULL;
 }
 
 void tab_free(struct nstab *t) {

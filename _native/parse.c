@@ -1,6 +1,6 @@
 /*
  * parse.c -- the parsers of what /proc says: numbers, stat lines, namespace
- * link texts and mountinfo escapes. Pure functions, shared by the walk and
+ * link texts, mountinfo lines and their escapes. Pure functions, shared by the walk and
  * exposed (lxkns_parse_*) so that tests compare them with the Python ones.
  */
 #include "core.h"
@@ -108,6 +108,7 @@ int lxkns_parse_nslink(const char *buf, size_t len, int64_t *link, uint64_t *ino
     if (t == NTYPES) return -1;
     size_t rest = len - tl - 1;
     if (rest < 3 || colon[1] != '[' || buf[len - 1] != ']') return -1;
+    if (colon[2] == '0') return -1; /* the kernel writes none: "net:[07]" is no name of "net:[7]" */
     uint64_t v;
     if (parse_u64(colon + 2, rest - 2, &v) || v == 0) return -1;
     *link = t;
@@ -128,4 +129,41 @@ size_t lxkns_unescape_octal(char *buf, size_t len) {
         }
     }
     return o;
+}
+
+/*
+ * The fields of one mountinfo line the scanner needs: "ID PARENT MAJ:MIN ROOT POINT OPTS
+ * [OPTIONAL...] - FSTYPE SOURCE SUPER". Offsets are into `line`; ROOT and POINT are still
+ * escaped. 0, or -1 for a line without these fields.
+ */
+int lxkns_parse_mountinfo_line(const char *line, size_t len, struct lxkns_mountinfo_line *out) {
+    const char *f[5];
+    size_t fl[5], p = 0;
+    int nf = 0;
+    while (nf < 5 && p < len) {
+        const char *q = memchr(line + p, ' ', len - p);
+        size_t e = q ? (size_t)(q - line) : len;
+        f[nf] = line + p;
+        fl[nf] = e - p;
+        nf++;
+        p = e + 1;
+    }
+    if (nf < 5) return -1;
+    /* the optional fields end at a lone "-", then comes the filesystem type */
+    size_t rest = (size_t)(f[4] + fl[4] - line);
+    const char *sep = memmem(line + rest, len - rest, " - ", 3);
+    if (!sep) return -1;
+    size_t t0 = (size_t)(sep - line) + 3;
+    const char *sp = memchr(line + t0, ' ', len - t0);
+    size_t t1 = sp ? (size_t)(sp - line) : len;
+    uint64_t id;
+    if (t1 == t0 || parse_u64(f[0], fl[0], &id) || id > (uint64_t)INT64_MAX) return -1;
+    out->mount_id = (int64_t)id;
+    out->root_off = (uint64_t)(f[3] - line);
+    out->root_len = fl[3];
+    out->point_off = (uint64_t)(f[4] - line);
+    out->point_len = fl[4];
+    out->fstype_off = t0;
+    out->fstype_len = t1 - t0;
+    return 0;
 }

@@ -10,6 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#ifdef LXKNS_FAULT_INJECTION
+long lxkns_fault_countdown = -1;
+long lxkns_fault_allocations = 0;
+#endif
+
 void feature_missing(struct lxkns_scan *s, uint64_t bit) {
     __atomic_fetch_or(&s->features, bit, __ATOMIC_RELAXED);
 }
@@ -31,18 +36,33 @@ void scan_fail(struct lxkns_scan *s, int64_t what, int64_t pid, int64_t tid, int
     pthread_mutex_unlock(&s->fail_mu);
 }
 
+/* -ENOMEM if any record of the scan could not be stored, else 0. */
+static int scan_oom(struct lxkns_scan *s) {
+    struct vec *vs[] = {&s->procs, &s->tasks, &s->fds,   &s->socks, &s->mntnss,
+                        &s->binds, &s->nss,   &s->fails, &s->mounts, &s->texts.spans};
+    int oom = s->str.oom || s->tab.oom;
+    for (size_t i = 0; i < sizeof vs / sizeof vs[0]; i++) oom |= vs[i]->oom;
+    return oom ? -ENOMEM : 0;
+}
+
+int step_result(struct lxkns_scan *s, int r) {
+    if (!r) r = scan_oom(s);
+    if (r == -ENOMEM && !s->err) s->err = r;
+    return r;
+}
+
 struct lxkns_scan *lxkns_scan_new(const char *procfs, uint64_t flags, uint64_t link_mask) {
     struct lxkns_scan *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     s->procfs = strdup(procfs);
+    s->selfdir = -1;
     s->procfd = open(procfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
     int texts = texts_init(&s->texts, &s->str);
     if (!s->procfs || s->procfd < 0 || texts) {
         int err = texts ? -texts : errno;
         if (s->procfd >= 0) close(s->procfd);
         texts_free(&s->texts);
-        texts_free(&s->texts);
-    free(s->str.p);
+        free(s->str.p);
         free(s->procfs);
         free(s);
         errno = err ? err : ENOMEM;
@@ -60,14 +80,29 @@ struct lxkns_scan *lxkns_scan_new(const char *procfs, uint64_t flags, uint64_t l
     s->binds.elsz = sizeof(struct lxkns_bindmount);
     s->nss.elsz = sizeof(struct lxkns_ns);
     s->fails.elsz = sizeof(struct lxkns_failure);
+    s->strict = (flags & LXKNS_SCAN_FOREIGN) != 0;
+    /* our own procfs, whatever procfs is scanned: fds are reopened through it */
+    s->selfdir = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (s->selfdir < 0 && !s->strict) /* no /proc here, but the procfs scanned is ours */
+        s->selfdir = openat(s->procfd, "self", O_PATH | O_DIRECTORY | O_CLOEXEC);
     struct stat st;
-    if (stat("/proc/self/ns/net", &st) == 0) s->nsfs_dev = (uint64_t)st.st_dev;
+    if (fstatat(s->selfdir, "ns/net", &st, 0) == 0) s->nsfs_dev = (uint64_t)st.st_dev;
     char link[64];
-    ssize_t l = readlinkat(s->procfd, "self/ns/pid", link, sizeof link);
     int64_t t;
+    ssize_t l = readlinkat(s->selfdir, "ns/user", link, sizeof link);
+    if (l > 0) lxkns_parse_nslink(link, (size_t)l, &t, &s->self_userns);
+    l = readlinkat(s->procfd, "self/ns/pid", link, sizeof link);
     if (l > 0) lxkns_parse_nslink(link, (size_t)l, &t, &s->self_pidns);
     return s;
 }
+
+/* Treat kernel features as missing (LXKNS_NO_* bits): for tests of the fallbacks, and for
+ * hosts where a feature misbehaves. */
+void lxkns_scan_assume_missing(struct lxkns_scan *s, uint64_t bits) { s->features |= bits; }
+
+/* 0, or the -errno that made some records impossible to keep (-ENOMEM): a scan with it set
+ * is incomplete and must not be used. */
+int lxkns_scan_status(struct lxkns_scan *s) { return s->err; }
 
 static void *finish_main(void *arg) {
     struct lxkns_scan *s = arg;
@@ -111,6 +146,7 @@ void lxkns_scan_free(struct lxkns_scan *s) {
     free(s->str.p);
     free(s->pids);
     if (s->procfd >= 0) close(s->procfd);
+    if (s->selfdir >= 0) close(s->selfdir);
     free(s->procfs);
     free(s);
 }
@@ -133,7 +169,10 @@ size_t lxkns_scan_nss(struct lxkns_scan *s, struct lxkns_ns **out) {
     s->nss.n = 0;
     for (size_t i = 0; i < s->tab.n; i++) {
         struct lxkns_ns *r = vec_push(&s->nss);
-        if (!r) break;
+        if (!r) { /* lxkns_scan_status() says so */
+            step_result(s, -ENOMEM);
+            break;
+        }
         *r = ent_at(&s->tab, i)->r;
     }
     *out = s->nss.p;

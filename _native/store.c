@@ -1,6 +1,7 @@
 /*
  * store.c -- growable storage: record vectors and string arenas, and reading
- * whole files into them.
+ * an open file into them (up to a size cap). A failed allocation marks the
+ * vector or arena (oom), so that the scan step that met it fails as a whole.
  */
 #include "core.h"
 
@@ -13,7 +14,10 @@ void *vec_push(struct vec *v) {
     if (v->n == v->cap) {
         size_t cap = v->cap ? v->cap * 2 : 256;
         void *p = realloc(v->p, cap * v->elsz);
-        if (!p) return NULL;
+        if (!p) {
+            v->oom = 1;
+            return NULL;
+        }
         v->p = p;
         v->cap = cap;
     }
@@ -29,7 +33,10 @@ int vec_extend(struct vec *v, const struct vec *w) {
         size_t cap = v->cap ? v->cap : 256;
         while (cap < v->n + w->n) cap *= 2;
         void *p = realloc(v->p, cap * v->elsz);
-        if (!p) return -ENOMEM;
+        if (!p) {
+            v->oom = 1;
+            return -ENOMEM;
+        }
         v->p = p;
         v->cap = cap;
     }
@@ -43,7 +50,10 @@ int arena_reserve(struct arena *a, size_t more) {
     size_t cap = a->cap ? a->cap : 65536;
     while (cap < a->n + more) cap *= 2;
     char *p = realloc(a->p, cap);
-    if (!p) return -ENOMEM;
+    if (!p) {
+        a->oom = 1;
+        return -ENOMEM;
+    }
     a->p = p;
     a->cap = cap;
     return 0;
@@ -57,48 +67,32 @@ int arena_add(struct arena *a, const char *s, size_t len, uint64_t *off) {
     return 0;
 }
 
-ssize_t arena_read_file(struct arena *a, int dirfd, const char *name, uint64_t *off) {
-    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) return -errno;
+ssize_t arena_read_fd(struct arena *a, int fd, size_t cap, uint64_t *off) {
     size_t start = a->n;
+    int err = 0;
     for (;;) {
         if (arena_reserve(a, 4096)) {
-            close(fd);
-            a->n = start;
-            return -ENOMEM;
+            err = ENOMEM;
+            break;
         }
         ssize_t r = read(fd, a->p + a->n, a->cap - a->n);
         if (r < 0) {
             if (errno == EINTR) continue;
-            int err = errno;
-            close(fd);
-            a->n = start;
-            return -err;
+            err = errno;
+            break;
         }
         if (r == 0) break;
         a->n += (size_t)r;
+        if (a->n - start > cap) {
+            err = EFBIG;
+            break;
+        }
     }
     close(fd);
+    if (err) {
+        a->n = start;
+        return -err;
+    }
     *off = start;
     return (ssize_t)(a->n - start);
-}
-
-int read_small(int dirfd, const char *name, char *buf, size_t cap, size_t *len) {
-    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) return -errno;
-    size_t n = 0;
-    while (n < cap) {
-        ssize_t r = read(fd, buf + n, cap - n);
-        if (r < 0) {
-            if (errno == EINTR) continue;
-            int err = errno;
-            close(fd);
-            return -err;
-        }
-        if (r == 0) break;
-        n += (size_t)r;
-    }
-    close(fd);
-    *len = n;
-    return 0;
 }

@@ -63,11 +63,11 @@ static uint64_t intern(struct worker *w, const char *p, size_t len) {
     return (uint64_t)id;
 }
 
-/* A whole file of a process into the worker's read buffer: its length or -errno. */
+/* A whole file of a process into the worker's read buffer (capped): its length or -errno. */
 static ssize_t read_file(struct worker *w, int dfd, const char *name) {
     uint64_t off;
     w->buf.n = 0;
-    return arena_read_file(&w->buf, dfd, name, &off);
+    return read_procfs_file(w->s, &w->buf, dfd, name, LXKNS_CAP_PROCFILE, &off);
 }
 
 /* The NSpid line of a status file: only the numbers. */
@@ -91,7 +91,7 @@ static void read_nspid(struct worker *w, int dfd, struct lxkns_proc *rec, int64_
 static int read_stat_into(struct worker *w, int dfd, struct lxkns_proc *rec) {
     char buf[2048];
     size_t len = 0;
-    int r = read_small(dfd, "stat", buf, sizeof buf, &len);
+    int r = read_small(w->s, dfd, "stat", buf, sizeof buf, &len);
     if (r) return r;
     struct lxkns_stat st;
     if (lxkns_parse_stat(buf, len, &st)) return -EBADMSG;
@@ -117,6 +117,7 @@ static void read_cgroup(struct worker *w, int dfd, struct lxkns_proc *rec, int64
 
 /* The CPU affinity of a process or thread as a CPU list ("0-3,5") in the arena. */
 static void read_affinity(struct worker *w, struct lxkns_proc *rec) {
+    if (w->s->strict) return; /* a PID of a foreign procfs is not a PID of ours */
     cpu_set_t set;
     if (sched_getaffinity((pid_t)rec->pid, sizeof set, &set) != 0) return; /* it ended */
     char text[CPU_SETSIZE * 8];
@@ -250,7 +251,10 @@ static int list_pids(struct lxkns_scan *s) {
         if (parse_u64(de->d_name, strlen(de->d_name), &pid) || pid == 0 || pid > INT32_MAX) continue;
         if (s->npids == cap) {
             int *p = realloc(s->pids, cap * 2 * sizeof(int));
-            if (!p) break;
+            if (!p) {
+                closedir(d);
+                return -ENOMEM; /* never a walk of some of the PIDs */
+            }
             s->pids = p;
             cap *= 2;
         }
@@ -262,6 +266,9 @@ static int list_pids(struct lxkns_scan *s) {
 
 /* move a worker's records into the scan, its texts into the scan's (renumbering them) */
 static int merge_worker(struct lxkns_scan *s, struct worker *w) {
+    if (w->procs.oom || w->tasks.oom || w->fds.oom || w->fails.oom || w->str.oom || w->buf.oom ||
+        w->texts.spans.oom)
+        return -ENOMEM; /* a record, or a part of one, was lost */
     size_t n = w->texts.spans.n;
     uint64_t *to = malloc((n ? n : 1) * sizeof *to);
     if (!to) return -ENOMEM;
@@ -304,7 +311,7 @@ static void worker_free(struct worker *w) {
 
 int lxkns_scan_walk(struct lxkns_scan *s, int workers) {
     int r = list_pids(s);
-    if (r) return r;
+    if (r) return step_result(s, r);
     if (workers < 1) workers = 1;
     if (workers > 16) workers = 16;
     struct worker *ws = calloc((size_t)workers, sizeof(struct worker));
@@ -312,7 +319,7 @@ int lxkns_scan_walk(struct lxkns_scan *s, int workers) {
     if (!ws || !th) {
         free(ws);
         free(th);
-        return -ENOMEM;
+        return step_result(s, -ENOMEM);
     }
     int started = 0;
     r = 0;
@@ -327,7 +334,7 @@ int lxkns_scan_walk(struct lxkns_scan *s, int workers) {
         for (int i = 0; i < workers; i++) worker_free(&ws[i]);
         free(ws);
         free(th);
-        return r;
+        return step_result(s, r);
     }
     s->next_pid = 0;
     /* worker 0 runs on the calling thread; the others get their own */
@@ -344,5 +351,5 @@ int lxkns_scan_walk(struct lxkns_scan *s, int workers) {
     }
     free(ws);
     free(th);
-    return r;
+    return step_result(s, r);
 }

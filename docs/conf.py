@@ -44,6 +44,8 @@ autodoc_member_order = "bysource"
 autodoc_typehints = "signature"
 autodoc_class_signature = "separated"
 autodoc_preserve_defaults = True
+# shown by their names (``type`` would be a cross-reference to every attribute named so)
+autodoc_type_aliases = {"ResultClass": "lxkns.switching.ResultClass"}
 autodoc_inherit_docstrings = True
 # model objects are made by discover(), never by callers: no constructors shown
 autodoc_default_options = {"exclude-members": "__init__"}

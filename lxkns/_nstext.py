@@ -28,6 +28,8 @@ def parse_nslink(text: str | bytes) -> tuple[int, int]:
     digits = rest[1:-1]
     if not all(c in _DIGITS for c in digits):
         raise ParseError("namespace text", text, "inode is not a decimal number")
+    if digits[:1] == b"0":  # the kernel writes none: 'net:[07]' is no other name of 'net:[7]'
+        raise ParseError("namespace text", text, "inode with a leading zero")
     ino = int(digits)
     if not 0 < ino < 1 << 64:
         raise ParseError("namespace text", text, "inode out of range")

@@ -12,9 +12,11 @@ A :class:`Mountineer` gives access to the files of one mount namespace:
   namespace and then the mount namespace.
 
 Its methods resolve paths *inside* that namespace's root: absolute symlinks
-and ``..`` never lead out of it (openat2() with RESOLVE_IN_ROOT, or a
-resolver of our own on kernels before 5.6). ``root`` and :meth:`resolve`
-give paths for other tools, valid while the mountineer is open.
+and ``..`` never lead out of it (openat2() with RESOLVE_IN_ROOT, or the walk of
+lxkns._lowlevel.inroot on kernels before 5.6). They open regular files and
+directories only, never a FIFO or a device someone put in a file's place.
+``root`` and :meth:`resolve` give paths for other tools, valid while the
+mountineer is open (another tool resolves them again, unconfined).
 
 >>> with Mountineer(ns) as m:                  # doctest: +SKIP
 ...     print(m.read_text("/etc/os-release"))
@@ -36,97 +38,43 @@ from ._entering import (
     ref_of,
     wormhole_root,
 )
-from ._lowlevel import sandbox, syscalls
+from ._lowlevel import inroot, safeopen, sandbox, syscalls
 from .errors import NamespaceOpenError, SwitchNamespaceError
 from .model import NamespaceType
 from .model.types import NamespaceRef
 
 _O_NS = os.O_RDONLY | os.O_CLOEXEC | os.O_NOCTTY
 _O_ROOT = os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC
-_MAX_SYMLINKS = 40
-
-
-def resolve_components(rootfd: int, path: str) -> list[str]:
-    """The components of ``path`` with every symlink resolved inside ``rootfd``.
-
-    Absolute symlink targets start again at the root; ``..`` stops at it.
-    Components that do not exist are kept as they are (like ``realpath -m``).
-    Each step looks at the directory found by the step before (through an
-    fd), so the walk itself cannot be redirected outside.
-    """
-    todo = [p for p in reversed(path.split("/")) if p]
-    parts: list[str] = []
-    dirs = [os.dup(rootfd)]
-    links = 0
-    try:
-        while todo:
-            name = todo.pop()
-            if name == ".":
-                continue
-            if name == "..":
-                if parts:
-                    parts.pop()
-                    os.close(dirs.pop())
-                continue
-            try:
-                st = os.stat(name, dir_fd=dirs[-1], follow_symlinks=False)
-            except (FileNotFoundError, NotADirectoryError):
-                parts.append(name)
-                parts.extend(reversed(todo))
-                return _normalized(parts)
-            if stat.S_ISLNK(st.st_mode):
-                links += 1
-                if links > _MAX_SYMLINKS:
-                    raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), path)
-                target = os.readlink(name, dir_fd=dirs[-1])
-                if target.startswith("/"):
-                    parts.clear()
-                    for fd in dirs[1:]:
-                        os.close(fd)
-                    del dirs[1:]
-                todo.extend(p for p in reversed(target.split("/")) if p)
-                continue
-            parts.append(name)
-            if todo and stat.S_ISDIR(st.st_mode):
-                dirs.append(os.open(name, _O_ROOT | os.O_NOFOLLOW, dir_fd=dirs[-1]))
-            elif todo:
-                parts.extend(reversed(todo))
-                return _normalized(parts)
-        return parts
-    finally:
-        for fd in dirs:
-            os.close(fd)
-
-
-def _normalized(parts: list[str]) -> list[str]:
-    out: list[str] = []
-    for p in parts:
-        if p == "..":
-            if out:
-                out.pop()
-        elif p != ".":
-            out.append(p)
-    return out
 
 
 def open_in_root(rootfd: int, path: str, flags: int = _O_NS) -> int:
-    """Open a path inside a root directory fd, symlinks and ``..`` confined to it."""
+    """Open a path inside a root directory fd, symlinks and ``..`` confined to it.
+
+    The path is resolved to an O_PATH fd first (lxkns._lowlevel.inroot) and what it
+    names is looked at before it is opened: with ``O_PATH`` in ``flags`` that fd
+    itself is returned; otherwise only a regular file or a directory is reopened
+    with ``flags`` (O_NONBLOCK added for the open itself), anything else (a FIFO, a
+    device, a socket) is refused with EMEDIUMTYPE.
+    """
+    follow = not flags & os.O_NOFOLLOW
+    pfd = inroot.open_path(rootfd, path, follow=follow)
+    if flags & os.O_PATH:
+        return pfd
     try:
-        return syscalls.openat2(rootfd, path, flags | os.O_CLOEXEC,
-                                syscalls.RESOLVE_IN_ROOT | syscalls.RESOLVE_NO_MAGICLINKS)
-    except OSError as exc:
-        if exc.errno != errno.ENOSYS:
-            raise
-    parts = resolve_components(rootfd, path)  # kernel < 5.6: resolve by hand
-    if not parts:
-        return os.open(".", flags | os.O_CLOEXEC, dir_fd=rootfd)
-    parent = os.open("/".join(parts[:-1]) or ".", _O_ROOT, dir_fd=rootfd) if len(parts) > 1 else None
-    try:
-        return os.open(parts[-1], flags | os.O_CLOEXEC | os.O_NOFOLLOW,
-                       dir_fd=parent if parent is not None else rootfd)
+        mode = inroot.quick_stat(pfd).mode
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            raise OSError(inroot.EWRONGTYPE, "not a regular file or directory", path)
+        fd = safeopen.reopen(pfd, (flags & ~os.O_NOFOLLOW) | os.O_NONBLOCK)
     finally:
-        if parent is not None:
-            os.close(parent)
+        os.close(pfd)
+    if not flags & os.O_NONBLOCK:
+        os.set_blocking(fd, True)
+    return fd
+
+
+def open_namespace_at(rootfd: int, path: str) -> int:
+    """A namespace bind-mounted at ``path`` inside a root: never anything else opened."""
+    return safeopen.open_nsfs(path, rootfd, in_root=True)
 
 
 class Mountineer:
@@ -172,10 +120,10 @@ class Mountineer:
         if wormhole is not None:
             self._use_wormhole(wormhole, first, verify)
         else:
-            self._enter(self._open_ns(lambda: os.open(first, _O_NS), first), verify)
+            self._enter(self._open_ns(lambda: safeopen.open_nsfs(first), first), verify)
         for i, path in enumerate(ref[1:], start=1):
             where = " » ".join(ref[: i + 1])
-            fd = self._open_ns(lambda p=path: open_in_root(self._rootfd, p), where)
+            fd = self._open_ns(lambda p=path: open_namespace_at(self._rootfd, p), where)
             self._enter(fd, target if i == last else where)
 
     @staticmethod
@@ -195,7 +143,7 @@ class Mountineer:
             raise NamespaceOpenError(exc.errno or errno.EIO, "cannot open the root of mount namespace",
                                      label(verify)) from None
         try:
-            nsfd = self._open_ns(lambda: os.open(nspath, _O_NS), label(verify))
+            nsfd = self._open_ns(lambda: safeopen.open_nsfs(nspath), label(verify))
             try:
                 check(nsfd, verify, NamespaceType.MNT)
             finally:
@@ -213,7 +161,7 @@ class Mountineer:
         try:
             check(fd, verify, NamespaceType.MNT)
             helper: ParkedThread | None = ParkedThread([(fd, NamespaceType.MNT, what)])
-            sandboxed: tuple[int, int] | None = None
+            sandboxed: tuple[int, int, int] | None = None
             try:
                 helper.start()  # type: ignore[union-attr]
             except SwitchNamespaceError as exc:
@@ -225,23 +173,22 @@ class Mountineer:
             os.close(fd)
         if helper is not None:
             root, pid, via = f"/proc/{os.getpid()}/task/{helper.tid}/root", helper.tid, "thread"
-        else:
-            assert sandboxed is not None
-            root, pid, via = f"/proc/{sandboxed[0]}/root", sandboxed[0], "process"
-        try:
-            rootfd = os.open(root, _O_ROOT)
-        except OSError as exc:
-            if helper is not None:
+            try:
+                rootfd = os.open(root, _O_ROOT)
+            except OSError as exc:
                 helper.stop()
-            if sandboxed is not None:
-                sandbox.stop(*sandboxed)
-            raise NamespaceOpenError(exc.errno or errno.EIO, "cannot open the root of mount namespace",
-                                     what) from None
+                raise NamespaceOpenError(exc.errno or errno.EIO, "cannot open the root of mount namespace",
+                                         what) from None
+        else:  # the forked helper is non-dumpable: its root comes as an fd, named through ours
+            assert sandboxed is not None
+            pid, via, rootfd = sandboxed[0], "process", sandboxed[2]
+            root = f"/proc/{os.getpid()}/fd/{rootfd}"
         self._release()
         self._rootfd, self._root, self._pid, self._via = rootfd, root, pid, via
-        self._helper, self._sandbox = helper, sandboxed
+        self._helper = helper
+        self._sandbox = None if sandboxed is None else (sandboxed[0], sandboxed[1])
 
-    def _sandboxed(self, fd: int, what: str, cause: SwitchNamespaceError) -> tuple[int, int]:
+    def _sandboxed(self, fd: int, what: str, cause: SwitchNamespaceError) -> tuple[int, int, int]:
         """Enter through the owning user namespace, in a forked single-threaded child."""
         try:
             userns = syscalls.ns_owner(fd)
@@ -305,13 +252,25 @@ class Mountineer:
         """``path`` as a path of ours: the root, then the path with its symlinks resolved
         inside the namespace."""
         self._check_open()
-        parts = resolve_components(self._rootfd, path)
+        fd, parts = inroot.walk(self._rootfd, path, missing_ok=True)
+        if fd >= 0:
+            os.close(fd)
         return self._root + ("/" + "/".join(parts) if parts else "")
 
     def open_fd(self, path: str, flags: int = os.O_RDONLY) -> int:
-        """An fd of a file inside the namespace (openat2 flags; the caller closes it)."""
+        """An fd of a file inside the namespace (the caller closes it).
+
+        With ``O_PATH`` in ``flags``, of anything; otherwise only of a regular
+        file or a directory: a FIFO, device or socket is refused (OSError with
+        EMEDIUMTYPE), since opening one may block or act on it.
+        """
         self._check_open()
         return open_in_root(self._rootfd, path, flags | os.O_CLOEXEC)
+
+    def open_namespace_fd(self, path: str) -> int:
+        """An fd of a namespace bind-mounted at ``path`` inside this mount namespace."""
+        self._check_open()
+        return open_namespace_at(self._rootfd, path)
 
     def open(self, path: str, mode: str = "r", *, encoding: str | None = None,
              errors: str | None = None, newline: str | None = None) -> IO[Any]:
@@ -327,15 +286,19 @@ class Mountineer:
             os.close(fd)
             raise
 
-    def read_bytes(self, path: str) -> bytes:
-        with self.open(path, "rb") as f:
-            data: bytes = f.read()
-            return data
+    def read_bytes(self, path: str, *, limit: int | None = None) -> bytes:
+        """The contents of a regular file; OSError (EFBIG) if it has more than ``limit`` bytes."""
+        self._check_open()
+        if limit is None:
+            with self.open(path, "rb") as f:
+                data: bytes = f.read()
+                return data
+        return safeopen.read_regular(path, self._rootfd, cap=limit)
 
-    def read_text(self, path: str, encoding: str = "utf-8", errors: str = "strict") -> str:
-        with self.open(path, "r", encoding=encoding, errors=errors) as f:
-            text: str = f.read()
-            return text
+    def read_text(self, path: str, encoding: str = "utf-8", errors: str = "strict", *,
+                  limit: int | None = None) -> str:
+        """The text of a regular file (see :meth:`read_bytes`)."""
+        return self.read_bytes(path, limit=limit).decode(encoding, errors)
 
     def listdir(self, path: str = "/") -> list[str]:
         """The names in a directory inside the namespace."""
@@ -400,13 +363,13 @@ def open_namespace(target: Target, want: NamespaceType | None = None) -> int:
     what = label(target)
     if len(ref) == 1:
         try:
-            fd = os.open(ref[0], _O_NS)
+            fd = safeopen.open_nsfs(ref[0])
         except OSError as exc:
             raise NamespaceOpenError(exc.errno or errno.EIO, "cannot open namespace", what) from None
     else:
         with Mountineer(ref[:-1]) as mnt:
             try:
-                fd = mnt.open_fd(ref[-1])
+                fd = mnt.open_namespace_fd(ref[-1])
             except OSError as exc:
                 raise NamespaceOpenError(exc.errno or errno.EIO, "cannot open namespace", what) from None
     try:
@@ -417,4 +380,4 @@ def open_namespace(target: Target, want: NamespaceType | None = None) -> int:
     return fd
 
 
-__all__ = ["Mountineer", "open_in_root", "open_namespace", "resolve_components"]
+__all__ = ["Mountineer", "open_in_root", "open_namespace", "open_namespace_at"]

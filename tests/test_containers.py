@@ -7,6 +7,7 @@ import importlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -21,7 +22,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import lxkns
-from lxkns._engines import detect, protobuf
+from lxkns._engines import detect, protobuf, transport
 from lxkns._engines.protobuf import SchemaError, WireError
 from lxkns.decorators import ContainerDraft, EngineDraft, composer, devcontainer, dockerplugin, kubernetes
 from lxkns.model.options import parse_endpoint
@@ -210,17 +211,29 @@ def test_engine_processes_are_recognized_by_name_and_podman_by_its_service() -> 
 def test_paths_resolve_inside_another_root(tmp_path: Path) -> None:
     root = tmp_path / "root"
     (root / "real" / "run").mkdir(parents=True)
-    (root / "real" / "run" / "docker.sock").write_text("")
+    srv = socket.socket(socket.AF_UNIX)
+    srv.bind(str(root / "real" / "run" / "docker.sock"))
+    (root / "real" / "run" / "plain.sock").write_text("")  # a regular file is no socket
+    outside = socket.socket(socket.AF_UNIX)
+    outside.bind(str(tmp_path / "host.sock"))
     (root / "var").mkdir()
     os.symlink("/real/run", root / "var" / "run")  # absolute: means root/real/run
     os.symlink("../real", root / "rel")
     os.symlink("/loop", root / "loop")
+    os.symlink(str(tmp_path / "host.sock"), root / "escape.sock")  # a host path: inside, nothing
+    os.symlink("../../host.sock", root / "climb.sock")
     r = str(root)
-    assert detect.resolve_in_root(r, "/var/run/docker.sock") == f"{r}/real/run/docker.sock"
-    assert detect.resolve_in_root(r, "/rel/run/../run/docker.sock") == f"{r}/real/run/docker.sock"
-    assert detect.resolve_in_root(r, "/../../var/run/docker.sock") == f"{r}/real/run/docker.sock"
-    assert detect.resolve_in_root(r, "/var/run/missing.sock") is None
-    assert detect.resolve_in_root(r, "/loop/x") is None
+    try:
+        want = (f"{r}/real/run/docker.sock", "/real/run/docker.sock")
+        assert transport.resolve(r, "/var/run/docker.sock") == want
+        assert transport.resolve(r, "/rel/run/../run/docker.sock") == want
+        assert transport.resolve(r, "/../../var/run/docker.sock") == want
+        for path in ("/var/run/missing.sock", "/loop/x", "/var/run/plain.sock", "/escape.sock",
+                     "/climb.sock"):
+            assert transport.resolve(r, path) is None, path
+    finally:
+        srv.close()
+        outside.close()
 
 
 @pytest.mark.parametrize(("spec", "path", "kind"), [
@@ -343,7 +356,7 @@ def fake_engine(comm: str, behaviour: str, tmp: Path,
                 name: str = "") -> Iterator[tuple[subprocess.Popen[str], str]]:
     path = str(tmp / (name or f"{comm}-{behaviour}.sock"))
     proc = subprocess.Popen([sys.executable, str(FAKE), comm, path, behaviour], stdout=subprocess.PIPE,
-                            text=True)
+                            text=True, env={**os.environ, "FAKE_ENGINE_CLIENT": str(os.getpid())})
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
         yield proc, path

@@ -104,3 +104,24 @@ def test_mount_table_from_the_fixture(fake_discovery: lxkns.Discovery) -> None:
     malformed = [x for x in d.diagnostics if x.stage == "mounts" and x.kind == DiagnosticKind.MALFORMED]
     assert len(malformed) == 1 and malformed[0].count == 1
     assert malformed[0].examples[0].startswith("mnt:[12]: ")
+
+
+def test_a_helper_thread_of_lxkns_is_the_last_ref(fake_proc: Path) -> None:
+    """A namespace in which a process has a thread named like lxkns' helper threads (another
+    discovery's mount thread passing through, a mountineer's) and which an fd holds: the
+    fd is the ref, since the helper is gone in a moment."""
+    import os
+
+    t = fake_proc / "100" / "task" / "102"
+    t.mkdir()
+    (t / "stat").write_text((fake_proc / "100" / "task" / "101" / "stat").read_text()
+                            .replace("101 (worker)", "102 (lxkns-mntns)"))
+    (t / "ns").mkdir()
+    for name in os.listdir(fake_proc / "100" / "task" / "101" / "ns"):
+        target = os.readlink(fake_proc / "100" / "task" / "101" / "ns" / name)
+        os.symlink("net:[4200]" if name == "net" else target, t / "ns" / name)
+    os.symlink("net:[4200]", fake_proc / "110" / "fd" / "5")
+    for native in ([True, False] if len(SCANNERS) == 2 else [False]):
+        d = lxkns.discover(lxkns.STANDARD, procfs_root=str(fake_proc), native=native)
+        ns = d.namespace("net:[4200]")
+        assert ns.ref == (f"{fake_proc}/110/fd/5",), native

@@ -74,6 +74,8 @@ class Diagnostics:
             kind, why = DiagnosticKind.UNSUPPORTED, "not supported by this kernel"
         elif err == errnos.EBADMSG:
             kind, why = DiagnosticKind.MALFORMED, "malformed contents"
+        elif err in _HOSTILE:
+            kind, why = DiagnosticKind.UNAVAILABLE, _HOSTILE[err]
         else:
             kind, why = DiagnosticKind.UNAVAILABLE, _strerror(err)
         self.add(kind, stage, f"{what}: {why}", errno=err, example=example)
@@ -93,6 +95,15 @@ class Diagnostics:
                        errno=g.errno, examples=tuple(g.examples))
             for g in order
         )
+
+
+#: what the errnos of the safe openers mean (lxkns._lowlevel.safeopen and the C twin)
+_HOSTILE = {
+    errnos.EMEDIUMTYPE: "not the kind of file expected there (a FIFO, a device, ... put in its place)",
+    errnos.EREMOTE: "not walked: below a FUSE or overlay mount of another user namespace, "
+                    "whose server could stall the discovery",
+    errnos.EFBIG: "larger than the size cap",
+}
 
 
 def _strerror(err: int) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from .._lowlevel import parsers
+from .._lowlevel import parsers, safeopen
 from .._lowlevel.records import LINK_MNT
 from ..errors import ParseError
 from ..model.diagnostics import DiagnosticKind
@@ -53,11 +53,12 @@ def initial_mount_context(b: Builder) -> str:
     return own if os.path.exists(own) else "/proc/self"  # a procfs of another PID namespace
 
 
-def _freezer_root(b: Builder, ctx: str) -> tuple[str, str, bool] | None:
-    """(directory of the hierarchy root, cgroup path mounted there, is v1) of the freezer."""
+def _freezer_root(b: Builder, ctx: str) -> tuple[str, str, str, bool] | None:
+    """(root of the initial mount namespace, where the freezer hierarchy is mounted inside it,
+    the cgroup path mounted there, is v1)."""
     try:
-        with open(f"{ctx}/mountinfo", encoding="utf-8", errors="surrogateescape") as f:
-            mounts, _ = parsers.parse_mountinfo(f.read())
+        text = safeopen.read_file(f"{ctx}/mountinfo", strict=b.scan.foreign, cap=256 << 20)
+        mounts, _ = parsers.parse_mountinfo(text.decode("utf-8", "surrogateescape"))
     except OSError as exc:
         b.diagnostics.oserror("freezer", "cannot read the initial mount table", exc.errno or 0,
                               example=f"{ctx}/mountinfo")
@@ -69,20 +70,21 @@ def _freezer_root(b: Builder, ctx: str) -> tuple[str, str, bool] | None:
         b.diagnostics.add(DiagnosticKind.UNAVAILABLE, "freezer", "no freezer cgroup hierarchy mounted",
                           example=f"{ctx}/mountinfo")
         return None
-    return f"{ctx}/root{chosen.mount_point}", chosen.root, bool(v1)
+    return f"{ctx}/root", chosen.mount_point, chosen.root, bool(v1)
 
 
-def _is_frozen(directory: str, v1: bool) -> bool | None:
+def _is_frozen(rootfd: int, directory: str, v1: bool) -> bool | None:
+    """The freezer state of a cgroup directory (a path inside the root of rootfd)."""
     try:
-        if v1:
-            with open(f"{directory}/freezer.state", encoding="ascii", errors="replace") as f:
-                return f.read().strip() in ("FROZEN", "FREEZING")
-        with open(f"{directory}/cgroup.events", encoding="ascii", errors="replace") as f:
-            return any(line.strip() == "frozen 1" for line in f)
+        name = "freezer.state" if v1 else "cgroup.events"
+        text = safeopen.read_regular(f"{directory}/{name}", rootfd, cap=65536).decode("ascii", "replace")
     except FileNotFoundError:
         return False  # the root cgroup has no freezer files: never frozen
     except OSError:
         return None
+    if v1:
+        return text.strip() in ("FROZEN", "FREEZING")
+    return any(line.strip() == "frozen 1" for line in text.splitlines())
 
 
 def add_freezer(b: Builder) -> None:
@@ -92,15 +94,24 @@ def add_freezer(b: Builder) -> None:
     found = _freezer_root(b, initial_mount_context(b))
     if found is None:
         return
-    top, mounted, v1 = found
-    prefix = mounted.rstrip("/")
-    for path in sorted(paths):
-        if path != mounted and not path.startswith(prefix + "/"):
-            continue  # outside the part of the hierarchy that is mounted
-        directory = os.path.join(top, path[len(prefix):].lstrip("/")).rstrip("/")
-        state = _is_frozen(directory, v1)
-        if state is None:
-            b.diagnostics.add(DiagnosticKind.UNAVAILABLE, "freezer", "cannot read a freezer state",
-                              example=directory)
-        else:
-            b.frozen[path] = state
+    root, top, mounted, v1 = found
+    try:  # the files are read inside that root: its symlinks never lead elsewhere
+        rootfd = os.open(root, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError as exc:
+        b.diagnostics.oserror("freezer", "cannot open the initial mount namespace's root", exc.errno or 0,
+                              example=root)
+        return
+    try:
+        prefix = mounted.rstrip("/")
+        for path in sorted(paths):
+            if path != mounted and not path.startswith(prefix + "/"):
+                continue  # outside the part of the hierarchy that is mounted
+            directory = os.path.join(top, path[len(prefix):].lstrip("/")).rstrip("/")
+            state = _is_frozen(rootfd, directory, v1)
+            if state is None:
+                b.diagnostics.add(DiagnosticKind.UNAVAILABLE, "freezer", "cannot read a freezer state",
+                                  example=root + directory)
+            else:
+                b.frozen[path] = state
+    finally:
+        os.close(rootfd)

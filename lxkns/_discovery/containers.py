@@ -12,10 +12,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 
-from .._engines import detect, query
+from .._engines import detect, query, transport
 from .._engines.errors import EngineDenied, EngineError, EngineProtocolError, EngineUnsupported, GrpcMissing
 from .._engines.records import CRI, Endpoint, EngineReport
-from .._lowlevel import ProcRecord
+from .._lowlevel import ProcRecord, inroot, procfs_is_own, safeopen
 from .._lowlevel.records import LINK_MNT, LINK_PID
 from ..decorators import ContainerDraft, EngineDraft, load
 from ..model.diagnostics import DiagnosticKind
@@ -32,10 +32,10 @@ def _cmdline(b: Builder, r: ProcRecord) -> tuple[str, ...]:
     if r.cmdline or r.comm != "podman":
         return r.cmdline
     try:  # the scan did not read command lines; podman needs its own
-        with open(f"{b.proc_path(r.pid)}/cmdline", "rb") as f:
-            return tuple(os.fsdecode(a) for a in f.read().split(b"\0")[:-1])
+        data = safeopen.read_file(f"{b.proc_path(r.pid)}/cmdline", strict=b.scan.foreign)
     except OSError:
         return ()
+    return tuple(os.fsdecode(a) for a in data.split(b"\0")[:-1])
 
 
 def _fd_sockets(b: Builder, pids: Iterable[int]) -> dict[int, set[int]] | None:
@@ -57,12 +57,14 @@ def _label(b: Builder, ep: Endpoint) -> str:
     return f"{who}{ep.api}"
 
 
-def _socket_key(path: str) -> tuple[int, int] | None:
+def _socket_key(ep: Endpoint) -> tuple[int, int] | None:
+    """(dev, inode) of an endpoint's socket file, reached as it is connected to."""
     try:
-        st = os.stat(path)
-    except OSError:
+        with transport.socket_fd(ep) as fd:
+            q = inroot.quick_stat(fd)
+    except EngineError:
         return None
-    return (st.st_dev, st.st_ino)
+    return (q.dev, q.ino)
 
 
 def _listener(b: Builder, path: str) -> int:
@@ -98,11 +100,14 @@ def _endpoint_groups(b: Builder) -> list[list[Endpoint]]:
                 b.diagnostics.add(DiagnosticKind.UNAVAILABLE, STAGE,
                                   "a container engine process listens on no unix socket",
                                   example=example)
-    keys = {_socket_key(ep.path): i for i, ep in enumerate(found)}
+    if not procfs_is_own(b.procfs):  # its PIDs are not ours: who answers cannot be checked
+        found = [ep._replace(listener=0) for ep in found]
+    keys = {_socket_key(ep): i for i, ep in enumerate(found)}
     for spec in opts.engine_endpoints:
         kind, path = parse_endpoint(spec)
         ep = Endpoint(path, kind, 0, explicit=True)
-        i = keys.get(_socket_key(ep.path)) if _socket_key(ep.path) is not None else None
+        key = _socket_key(ep)
+        i = keys.get(key) if key is not None else None
         if i is not None:  # the same socket as one found: keep its PID, prefer the given kind
             known = found[i]
             found[i] = known._replace(kind=ep.kind or known.kind, explicit=True)
@@ -192,7 +197,7 @@ class _PidTranslator:
 def _root(b: Builder, pid: int) -> str:
     if not pid:
         return ""
-    return "" if detect.reachable(b.procfs, pid, "/") == "/" else f"{b.procfs}/{pid}/root"
+    return "" if detect.same_view(b.procfs, pid) else f"{b.procfs}/{pid}/root"
 
 
 def _drafts(b: Builder, outcomes: Sequence[query.Outcome]) -> list[EngineDraft]:

@@ -7,6 +7,7 @@ two come from /proc/PID/status, which anyone may read.
 
 from __future__ import annotations
 
+from .._lowlevel import safeopen
 from .._lowlevel.credentials import parse_credentials
 from ..errors import ParseError
 from ..model.diagnostics import DiagnosticKind
@@ -17,8 +18,7 @@ def add_credentials(b: Builder) -> None:
     for pid in b.procs:
         path = f"{b.proc_path(pid)}/status"
         try:
-            with open(path, "rb") as f:
-                data = f.read()
+            data = safeopen.read_file(path, strict=b.scan.foreign)
         except OSError as exc:
             b.diagnostics.oserror("credentials", "cannot read a process status", exc.errno or 0,
                                   example=path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import errno as errnos
 
-from .._lowlevel import LINK_NAMES, Failure, Missing
+from .._lowlevel import LINK_NAMES, NATIVE_IMPORT_ERROR, Failure, Missing
 from .._lowlevel.records import LINK_PID, LINK_USER
 from ..model.diagnostics import DiagnosticKind
 from .builder import Builder
@@ -81,6 +81,14 @@ def add_failures(b: Builder) -> None:
     for bit, (stage, message) in _MISSING.items():
         if b.scan.missing & bit:
             b.diagnostics.add(DiagnosticKind.UNSUPPORTED, stage, message)
+    if b.scan.implementation == "python" and b.options.native is None and NATIVE_IMPORT_ERROR:
+        b.diagnostics.add(DiagnosticKind.UNSUPPORTED, "scanner",
+                          "the compiled scanner could not be loaded: the pure-Python one served",
+                          example=NATIVE_IMPORT_ERROR)
+    if b.scan.foreign and (b.options.with_affinity or b.options.from_sockets):
+        b.diagnostics.add(DiagnosticKind.UNAVAILABLE, "processes",
+                          "not this process' own procfs: its PIDs are not ours, so CPU affinities "
+                          "and the namespaces of sockets are not read", example=b.procfs)
     _ioctl_diagnostics(b)
 
 

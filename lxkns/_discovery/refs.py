@@ -9,7 +9,9 @@ likely to stay valid, ranked:
 4. /proc/PID/fd/N of the oldest process holding it open;
 5. a bind mount: the ref of the mount namespace it is mounted in, plus its
    path there -- the shortest such chain, then the one whose mount namespace
-   ref starts at the oldest process. Paths that failed to open come last.
+   ref starts at the oldest process. Paths that failed to open come last;
+6. a loose thread that is a helper thread of lxkns (of this or another
+   program's discovery, mountineer or switching): it is gone in a moment.
 
 Namespaces found only through a socket, a parent or an owner have no ref.
 The ranking does not depend on the order in which things were found.
@@ -20,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .._lowlevel import BindMountRecord, FdRecord, MntnsRecord, ProcRecord
-from .._lowlevel.records import LINK_MNT, LINK_NAMES
+from .._lowlevel.records import HELPER_THREAD_NAMES, LINK_MNT, LINK_NAMES
 from .builder import Builder, NsDraft
 
 _Ref = tuple[str, ...]
@@ -111,8 +113,9 @@ class _Refs:
             r = min(for_children, key=_age)
             child_link = {4: 8, 5: 9}.get(link, link)
             return self.link_ref(r, child_link), _age(r)
-        if tasks:
-            t = min(tasks, key=_age)
+        steady = [t for t in tasks if t.comm not in HELPER_THREAD_NAMES]
+        if steady:
+            t = min(steady, key=_age)
             return self.link_ref(t, link), _age(t)
         if fds:
             f = min(fds, key=lambda f: (self.start_of(f.pid, 0), f.pid, f.fd))
@@ -127,6 +130,9 @@ class _Refs:
         if candidates:
             _, ref, key = min(candidates)
             return ref, key
+        if tasks:  # only helper threads
+            t = min(tasks, key=_age)
+            return self.link_ref(t, link), _age(t)
         return None
 
 

@@ -89,3 +89,6 @@ def add_from_bindmounts(b: Builder) -> None:
     for m in b.scan.bindmounts:
         if m.link in links:
             b.draft(m.link, m.ino, Source.BINDMOUNT).binds.append(m)
+            if m.err > 0:
+                b.diagnostics.oserror("bindmounts", "cannot open a bind-mounted namespace", m.err,
+                                      example=f"mnt:[{m.mntns}] {m.path}")

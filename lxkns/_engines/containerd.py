@@ -40,7 +40,7 @@ def query(endpoint: Endpoint, deadline: Deadline, *, skip: Collection[str] = (MO
           channel: Channel | None = None) -> EngineReport:
     """containerd behind ``endpoint`` and the alive containers of its namespaces but ``skip``."""
     if channel is None:
-        with Channel(endpoint.path, deadline) as own:
+        with Channel(endpoint, deadline) as own:
             return query(endpoint, deadline, skip=skip, channel=own)
     ver = version(channel)
     engine_id = _server_id(channel) or endpoint.api

@@ -52,7 +52,7 @@ def query(endpoint: Endpoint, deadline: Deadline, *, channel: Channel | None = N
     """The CRI runtime behind ``endpoint`` and its running containers; ``version`` is
     what :func:`runtime_version` said, if it was asked already."""
     if channel is None:
-        with Channel(endpoint.path, deadline) as own:
+        with Channel(endpoint, deadline) as own:
             return query(endpoint, deadline, channel=own, engine_id=engine_id, version=version)
     package, ver = version or runtime_version(channel)
     pf = load("cri")

@@ -6,7 +6,8 @@ its network namespace, with the path it was bound to) crossed with the
 socket inodes among its open fds. The bound path means something in the
 daemon's own mount namespace and root, so it is reached through
 ``/proc/PID/root``, with symlinks resolved inside that root: an engine in a
-container is found just like one on the host.
+container is found just like one on the host (and connected to through an fd
+of its socket file, see :mod:`.transport`).
 
 systemd (or anything else named like an activator) may hold a podman socket
 for a podman service that is not running yet; connecting to it starts one.
@@ -15,10 +16,11 @@ for a podman service that is not running yet; connecting to it starts one.
 from __future__ import annotations
 
 import os
-import stat
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
+from .._lowlevel import safeopen
+from . import transport
 from .records import Endpoint
 
 #: process names (comm) of engine daemons, and the kind of API each serves
@@ -33,7 +35,6 @@ ACTIVATED_SUFFIX = "podman.sock"
 
 _ACCEPTCON = 0x10000
 _SOCK_STREAM = 1
-_MAX_HOPS = 40
 
 
 class Candidate(NamedTuple):
@@ -81,11 +82,11 @@ def parse_net_unix(text: str) -> dict[int, str]:
 
 def listening_sockets(procfs: str, pid: int | str) -> dict[int, str]:
     """Listening unix sockets of PID's network namespace, by inode; {} if unreadable."""
-    try:
-        with open(f"{procfs}/{pid}/net/unix", encoding="utf-8", errors="surrogateescape") as f:
-            return parse_net_unix(f.read())
+    try:  # checked to be a regular file first: procfs may be a tree of anyone's
+        text = safeopen.read_regular(f"{procfs}/{pid}/net/unix", in_root=False, cap=256 << 20)
     except OSError:
         return {}
+    return parse_net_unix(text.decode("utf-8", "surrogateescape"))
 
 
 def socket_inodes(procfs: str, pid: int) -> set[int] | None:
@@ -108,40 +109,7 @@ def socket_inodes(procfs: str, pid: int) -> set[int] | None:
     return found
 
 
-def resolve_in_root(root: str, path: str) -> str | None:
-    """``path`` as seen by a process whose root is ``root`` (a /proc/PID/root), reachable
-    from here; symlinks are followed inside that root. None if it does not exist."""
-    pending = [p for p in path.split("/") if p and p != "."]
-    done: list[str] = []
-    hops = 0
-    while pending:
-        part = pending.pop(0)
-        if part == "..":
-            if done:
-                done.pop()
-            continue
-        here = "/".join([root, *done, part])
-        try:
-            st = os.lstat(here)
-        except OSError:
-            return None
-        if stat.S_ISLNK(st.st_mode):
-            hops += 1
-            if hops > _MAX_HOPS:
-                return None
-            try:
-                target = os.readlink(here)
-            except OSError:
-                return None
-            if target.startswith("/"):
-                done = []
-            pending = [p for p in target.split("/") if p and p != "."] + pending
-            continue
-        done.append(part)
-    return "/".join([root, *done])
-
-
-def _same_view(procfs: str, pid: int) -> bool:
+def same_view(procfs: str, pid: int) -> bool:
     """Whether PID sees the file system as we do (same mount namespace and root)."""
     try:
         mine, theirs = os.stat("/proc/self/ns/mnt"), os.stat(f"{procfs}/{pid}/ns/mnt")
@@ -153,11 +121,13 @@ def _same_view(procfs: str, pid: int) -> bool:
         return False
 
 
-def reachable(procfs: str, pid: int, path: str) -> str | None:
-    """How this process reaches a socket path bound by PID; None if it cannot."""
-    if _same_view(procfs, pid):
-        return path if os.path.exists(path) else None
-    return resolve_in_root(f"{procfs}/{pid}/root", path)
+def reachable(procfs: str, pid: int, path: str) -> tuple[str, str, str] | None:
+    """How this process reaches a socket path bound by PID: (our path to it, the engine's
+    root or "" for ours, the path inside that root), resolved inside the engine's root;
+    None if it cannot be reached or is not a socket."""
+    root = "" if same_view(procfs, pid) else f"{procfs}/{pid}/root"
+    found = transport.resolve(root, path)
+    return None if found is None else (found[0], root, found[1])
 
 
 class Sockets(NamedTuple):
@@ -165,7 +135,7 @@ class Sockets(NamedTuple):
     the paths it listens on that cannot be reached from here, and whether its
     fds could not be read at all."""
 
-    reachable: list[tuple[int, str]]
+    reachable: list[tuple[int, tuple[str, str, str]]]
     unreachable: list[str]
     denied: bool = False
 
@@ -206,11 +176,12 @@ def endpoints(procfs: str, cands: Iterable[Candidate],
         found = sockets_of(procfs, cand, None if fd_sockets is None else fd_sockets.get(cand.pid))
         if not found.reachable and cand.kind != "activator":
             lost.append((cand, found))
-        for ino, path in found.reachable:
+        for ino, (path, root, inner) in found.reachable:
             if ino in by_ino:
                 continue
             if cand.kind == "activator":
-                by_ino[ino] = Endpoint(path, "podman", 0, activator=cand.pid)
+                by_ino[ino] = Endpoint(path, "podman", 0, activator=cand.pid, root=root, inner=inner,
+                                       listener=ino)
             else:
-                by_ino[ino] = Endpoint(path, cand.kind, cand.pid)
+                by_ino[ino] = Endpoint(path, cand.kind, cand.pid, root=root, inner=inner, listener=ino)
     return list(by_ino.values()), lost

@@ -47,7 +47,7 @@ def query(endpoint: Endpoint, deadline: Deadline) -> EngineReport:
 
     EngineUnsupported if the socket does not answer ``/_ping`` like a Docker API.
     """
-    conn = UnixHTTPConnection(endpoint.path, deadline)
+    conn = UnixHTTPConnection(endpoint, deadline)
     try:
         ping = get(conn, "/_ping")
         if ping.status != 200 or ping.body.strip() != b"OK":

@@ -19,6 +19,12 @@ class EngineUnreachable(EngineError):
     reason = "cannot be reached"
 
 
+class EngineImpostor(EngineUnreachable):
+    """The socket a path leads to now is not the one the engine was seen listening on."""
+
+    reason = "is not behind the socket it was seen listening on"
+
+
 class EngineDenied(EngineError):
     reason = "may not be connected to (permission denied)"
 

@@ -14,6 +14,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from . import transport
 from .errors import (
     Deadline,
     EngineDenied,
@@ -25,7 +26,7 @@ from .errors import (
     GrpcMissing,
 )
 from .protobuf import Method, ProtoFile, decode, encode
-from .unixhttp import _SUN_PATH_MAX
+from .records import Endpoint
 
 _OPTIONS = [
     ("grpc.enable_http_proxy", 0),
@@ -57,10 +58,11 @@ def available() -> bool:
 class Channel:
     """One gRPC channel to a unix socket; use as a context manager."""
 
-    def __init__(self, path: str, deadline: Deadline) -> None:
+    def __init__(self, endpoint: Endpoint | str, deadline: Deadline) -> None:
         self._grpc = _grpc()
         self.deadline = deadline
         self._fd = -1
+        ep = transport.endpoint_of(endpoint)
         # grpcio gives a connection attempt at least the "minimal reconnect backoff" to
         # complete its handshake (20 s by default), even after the channel is closed: a
         # daemon that accepts and never answers would keep a socket and grpcio's threads
@@ -69,18 +71,16 @@ class Channel:
         connect_ms = int((deadline.left() + _CONNECT_SLACK) * 1000)
         options = [*_OPTIONS, ("grpc.min_reconnect_backoff_ms", connect_ms),
                    ("grpc.initial_reconnect_backoff_ms", 100), ("grpc.max_reconnect_backoff_ms", connect_ms)]
-        target = path
-        if len(os.fsencode(path)) > _SUN_PATH_MAX:
-            try:
-                self._fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
-            except OSError as exc:
-                raise EngineUnreachable(f"{path}: {os.strerror(exc.errno or 0)}") from None
-            target = f"/proc/self/fd/{self._fd}"
+        # grpcio connects (and reconnects) on its own, through an fd of the socket file held
+        # as long as the channel: who answers there is checked once, by a probe connection
+        with transport.socket_fd(ep) as fd:
+            self._fd = os.dup(fd)
         try:
-            self._channel = self._grpc.insecure_channel("unix:" + target, options=options)
+            transport.probe(ep._replace(root="", inner=f"/proc/self/fd/{self._fd}"), deadline.left())
+            self._channel = self._grpc.insecure_channel(f"unix:/proc/self/fd/{self._fd}", options=options)
         except BaseException:
-            if self._fd >= 0:
-                os.close(self._fd)
+            os.close(self._fd)
+            self._fd = -1
             raise
 
     def call(self, pf: ProtoFile, method: Method, request: Mapping[str, Any] | None = None, *,

@@ -34,7 +34,7 @@ def _grpc_apis(ep: Endpoint, deadline: Deadline, want_containerd: bool,
                reports: list[EngineReport], errors: list[tuple[Endpoint, EngineError]]) -> bool:
     """containerd and/or the CRI on one socket; True if either answered. When both do,
     a failure of one is recorded in ``errors`` and the other is still reported."""
-    with grpcunix.Channel(ep.path, deadline) as channel:
+    with grpcunix.Channel(ep, deadline) as channel:
         has_containerd = False
         if want_containerd:
             try:
@@ -135,7 +135,7 @@ def ask_all(groups: Sequence[Sequence[Endpoint]], timeout: float) -> list[Outcom
             except EngineTimeout:
                 break
     if grpcunix.grpc_threads() > grpc_before:
-        grpcunix.settle(grpc_before)
+        grpcunix.settle(grpc_before, timeout=5.0)  # a busy host may take a while to end them
     out = []
     for i, r in enumerate(results):
         if r is None:

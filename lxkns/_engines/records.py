@@ -21,6 +21,12 @@ class Endpoint(NamedTuple):
     ``""`` for an explicit endpoint of unknown kind); ``pid`` is the engine's
     PID in our PID namespace (0 = unknown); ``activator`` the PID of a
     socket-activating process (systemd) holding the socket for the engine.
+
+    How it is connected to (never by ``path`` again, which its owner may
+    change meanwhile): ``root`` is the engine's root directory (``/proc/PID/root``,
+    ``""`` for our own root) and ``inner`` the socket's path inside it, resolved
+    inside that root; ``listener`` is the inode of the listening socket the
+    engine was seen holding (0 = unknown): the process that answers must hold it.
     """
 
     path: str
@@ -28,6 +34,9 @@ class Endpoint(NamedTuple):
     pid: int = 0
     activator: int = 0
     explicit: bool = False
+    root: str = ""
+    inner: str = ""
+    listener: int = 0
 
     @property
     def api(self) -> str:

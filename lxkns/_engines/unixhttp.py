@@ -16,6 +16,7 @@ import socket
 from collections.abc import Mapping
 from typing import Any
 
+from . import transport
 from .errors import (
     Deadline,
     EngineDenied,
@@ -24,9 +25,9 @@ from .errors import (
     EngineTimeout,
     EngineUnreachable,
 )
+from .records import Endpoint
 
 MAX_BODY = 64 << 20
-_SUN_PATH_MAX = 107  # sizeof(sockaddr_un.sun_path) - 1
 
 
 class _DeadlineSocket(socket.socket):
@@ -47,22 +48,6 @@ class _DeadlineSocket(socket.socket):
         super().sendall(data, flags)
 
 
-def connect_unix(sock: socket.socket, path: str) -> None:
-    """connect() to a unix socket path of any length.
-
-    sockaddr_un holds 107 bytes; longer paths (deep /proc/PID/root/...
-    wormholes) are opened with O_PATH first and reached as /proc/self/fd/N.
-    """
-    if len(os.fsencode(path)) <= _SUN_PATH_MAX:
-        sock.connect(path)
-        return
-    fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
-    try:
-        sock.connect(f"/proc/self/fd/{fd}")
-    finally:
-        os.close(fd)
-
-
 def classify(exc: BaseException, what: str) -> EngineError:
     """The EngineError for an OSError (or timeout) while talking to an engine."""
     if isinstance(exc, EngineError):
@@ -81,11 +66,16 @@ def classify(exc: BaseException, what: str) -> EngineError:
 
 
 class UnixHTTPConnection(http.client.HTTPConnection):
-    """http.client over a unix socket, every operation bounded by one deadline."""
+    """http.client over a unix socket, every operation bounded by one deadline.
 
-    def __init__(self, path: str, deadline: Deadline) -> None:
+    The socket is reached through an fd of its file (see :mod:`.transport`),
+    whatever the length of its path.
+    """
+
+    def __init__(self, endpoint: Endpoint | str, deadline: Deadline) -> None:
         super().__init__("localhost", timeout=deadline.seconds)
-        self.unix_path = path
+        self.endpoint = transport.endpoint_of(endpoint)
+        self.unix_path = self.endpoint.path
         self.deadline = deadline
 
     def connect(self) -> None:
@@ -93,7 +83,7 @@ class UnixHTTPConnection(http.client.HTTPConnection):
         sock.deadline = self.deadline
         try:
             sock.settimeout(self.deadline.left())
-            connect_unix(sock, self.unix_path)
+            transport.connect(sock, self.endpoint)
         except BaseException:
             sock.close()
             raise

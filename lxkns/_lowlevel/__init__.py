@@ -8,10 +8,11 @@ package imports ``lxkns._native``.
 from __future__ import annotations
 
 import errno
+import os
 from typing import Protocol
 
 from ..errors import ScanError
-from . import parsers
+from . import parsers, syscalls
 from .records import (
     LINK_NAMES,
     LINK_TYPE,
@@ -32,6 +33,8 @@ from .records import (
     SocketRecord,
 )
 
+PROC_SUPER_MAGIC = 0x9FA0
+
 try:
     from . import native as _native
 except ImportError as _exc:  # no compiled module: the pure scanner serves
@@ -44,6 +47,50 @@ else:
 def native_available() -> bool:
     """Whether the compiled scanner could be loaded."""
     return _native is not None
+
+
+#: LXKNS_ASSUME_MISSING names (comma-separated) of kernel features to treat as missing
+_FEATURE_NAMES = {"openat2": Missing.OPENAT2, "pidfd": Missing.PIDFD, "ns_ioctls": Missing.NS_IOCTLS,
+                  "owner_uid": Missing.OWNER_UID, "siocgskns": Missing.SIOCGSKNS,
+                  "listmount": Missing.LISTMOUNT}
+
+
+def assumed_missing() -> Missing:
+    """Kernel features LXKNS_ASSUME_MISSING says to treat as missing (to test the fallbacks)."""
+    found = Missing(0)
+    for name in os.environ.get("LXKNS_ASSUME_MISSING", "").replace(" ", "").lower().split(","):
+        found |= _FEATURE_NAMES.get(name, Missing(0))
+    return found
+
+
+def procfs_is_own(procfs: str) -> bool:
+    """Whether ``procfs`` is a procfs of this process' own PID namespace.
+
+    Only then are its PIDs ours to use in syscalls (sched_getaffinity, pidfd_open),
+    and only then are its files what the kernel writes. It must be a procfs whose
+    ``self`` is this process, and in which this process has a single PID (so that
+    its PID namespace is the procfs' one).
+    """
+    try:
+        fd = os.open(procfs, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        if syscalls.fs_type(fd) != PROC_SUPER_MAGIC:
+            return False
+        if os.readlink("self", dir_fd=fd) != str(os.getpid()):
+            return False
+        status_fd = os.open("self/status", os.O_RDONLY | os.O_CLOEXEC, dir_fd=fd)
+        try:
+            status = syscalls.read_all(status_fd)
+        finally:
+            os.close(status_fd)
+        nspid = parsers.nspid_from_status(status)
+        return len(nspid.split()) <= 1  # no NSpid line: a kernel before 4.1
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
 
 class PendingScan(Protocol):
@@ -64,8 +111,14 @@ def start(req: ScanRequest, *, native: bool | None = None) -> PendingScan:
     thread of its own, so that the caller can work on the walk's records meanwhile.
 
     ``native``: True forces the compiled scanner (ScanError if missing), False
-    the pure-Python one, None picks the compiled one when available.
+    the pure-Python one, None picks the compiled one when available. A procfs
+    that is not this process' own is scanned with ScanFlags.FOREIGN.
     """
+    if not procfs_is_own(req.procfs):
+        req = req._replace(flags=req.flags | ScanFlags.FOREIGN)
+    missing = req.assume_missing | assumed_missing()
+    if missing != req.assume_missing:
+        req = req._replace(assume_missing=missing)
     if native is None:
         native = _native is not None
     if native:
@@ -90,5 +143,5 @@ __all__ = [
     "LINK_NAMES", "LINK_TYPE", "NATIVE_IMPORT_ERROR", "NLINKS", "NTYPES", "BindMountRecord",
     "Failure", "FailureRecord", "FdRecord", "Missing", "MntnsRecord", "NsRecord", "Origin",
     "PendingScan", "ProcRecord", "ScanFlags", "ScanRequest", "ScanResult", "SocketRecord",
-    "native_available", "parsers", "scan", "start",
+    "assumed_missing", "native_available", "parsers", "procfs_is_own", "scan", "start",
 ]

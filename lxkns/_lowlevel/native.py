@@ -165,13 +165,13 @@ def _strings(handle: Handle) -> bytes:
     return bytes(ffi.buffer(sp[0], n)) if n else b""
 
 
-def _walked(handle: Handle, texts: _Texts) -> ScanResult:
+def _walked(handle: Handle, texts: _Texts, foreign: bool) -> ScanResult:
     """What the walk found: processes, threads, fds (read while the later steps may run)."""
     return ScanResult(
         _procs(lib.lxkns_scan_procs, handle, texts), _procs(lib.lxkns_scan_tasks, handle, texts),
         tuple(FdRecord(r.pid, r.fd, r.kind, r.link, r.ino) for r in _array(lib.lxkns_scan_fds, handle, _FD)),
         (), (), (), (), (), Missing(0), lib.lxkns_scan_nsfs_dev(handle), lib.lxkns_scan_self_pidns(handle),
-        "native",
+        "native", foreign,
     )
 
 
@@ -211,6 +211,8 @@ class PendingScan:
         self._handle: Handle = scan_new(req.procfs, int(req.flags), req.link_mask)
         self._walked: ScanResult | None = None
         try:
+            if req.assume_missing:
+                scan_assume_missing(self._handle, int(req.assume_missing))
             scan_walk(self._handle, req.workers)
             self._texts = _Texts(_strings(self._handle), self._handle)  # before the strings grow
             _raise(lib.lxkns_scan_finish_start(self._handle, int(req.mounts)),
@@ -221,13 +223,15 @@ class PendingScan:
 
     def walked(self) -> ScanResult:
         if self._walked is None:
-            self._walked = _walked(self._handle, self._texts)
+            self._walked = _walked(self._handle, self._texts, bool(self._req.flags & ScanFlags.FOREIGN))
         return self._walked
 
     def finish(self) -> ScanResult:
         walked = self.walked()
         _raise(lib.lxkns_scan_finish_wait(self._handle), "reading sockets and mount namespaces")
-        return _finished(self._handle, self._req, walked)
+        result = _finished(self._handle, self._req, walked)
+        scan_status(self._handle)  # after the copies: copying the namespaces may fail too
+        return result
 
     def close(self) -> None:
         if self._handle is not None:
@@ -237,12 +241,25 @@ class PendingScan:
 
 def scan_records(handle: Handle, req: ScanRequest) -> ScanResult:
     """Copy every record array out of a scan whose steps are all done (before scan_free)."""
-    return _finished(handle, req, _walked(handle, _Texts(_strings(handle), handle)))
+    result = _finished(handle, req, _walked(handle, _Texts(_strings(handle), handle),
+                                            bool(req.flags & ScanFlags.FOREIGN)))
+    scan_status(handle)
+    return result
 
 
 def start(req: ScanRequest) -> PendingScan:
     """Walk /proc natively and start the later steps; see :func:`lxkns._lowlevel.start`."""
     return PendingScan(req)
+
+
+def scan_assume_missing(handle: Handle, missing: int) -> None:
+    """lxkns_scan_assume_missing: treat kernel features as missing (Missing bits)."""
+    lib.lxkns_scan_assume_missing(handle, missing)
+
+
+def scan_status(handle: Handle) -> None:
+    """lxkns_scan_status: ScanError if the scan lost records (an allocation failed)."""
+    _raise(lib.lxkns_scan_status(handle), "records lost")
 
 
 def scan(req: ScanRequest) -> ScanResult:
@@ -280,20 +297,40 @@ def unescape_octal(data: bytes) -> bytes:
     return bytes(ffi.buffer(buf, n))
 
 
-def sandbox_start(userns_fd: int, mntns_fd: int) -> tuple[int, int]:
+def parse_mountinfo_line(data: bytes) -> tuple[int, bytes, bytes, bytes]:
+    """lxkns_parse_mountinfo_line: (mount ID, root, mount point, fstype), C version."""
+    out = ffi.new("struct lxkns_mountinfo_line *")
+    if lib.lxkns_parse_mountinfo_line(data, len(data), out) != 0:
+        raise ParseError("mountinfo line", data, "rejected by the native parser")
+    return (int(out.mount_id), data[out.root_off : out.root_off + out.root_len],
+            data[out.point_off : out.point_off + out.point_len],
+            data[out.fstype_off : out.fstype_off + out.fstype_len])
+
+
+def open_in_root(rootfd: int, path: str, *, force_walk: bool = False) -> int:
+    """lxkns_open_in_root: the C scanner's root-confined resolver (OSError on failure)."""
+    fd = lib.lxkns_open_in_root(rootfd, os.fsencode(path), int(force_walk))
+    if fd < 0:
+        raise OSError(-fd, os.strerror(-fd), path)
+    return int(fd)
+
+
+def sandbox_start(userns_fd: int, mntns_fd: int) -> tuple[int, int, int]:
     """lxkns_sandbox_start: a forked child in a user (-1: none) and a mount namespace.
 
-    Returns (PID, hold fd): the child stays until the hold fd is closed. OSError
-    if it could not enter; its ``filename`` says which namespace ("user"/"mnt").
+    Returns (PID, hold fd, root fd): the child stays until the hold fd is closed;
+    the root fd (O_PATH) is its root directory. OSError if it could not enter;
+    its ``filename`` says which step failed ("user", "mnt" or "root").
     """
     pid = ffi.new("int64_t *")
     hold = ffi.new("int *")
+    root = ffi.new("int *")
     step = ffi.new("int *")
-    r = lib.lxkns_sandbox_start(userns_fd, mntns_fd, pid, hold, step)
+    r = lib.lxkns_sandbox_start(userns_fd, mntns_fd, pid, hold, root, step)
     if r < 0:
-        which = {1: "user", 2: "mnt"}.get(step[0])
+        which = {1: "user", 2: "mnt", 3: "root"}.get(step[0])
         raise OSError(-r, os.strerror(-r), which)
-    return int(pid[0]), int(hold[0])
+    return int(pid[0]), int(hold[0]), int(root[0])
 
 
 def constants() -> dict[str, int]:

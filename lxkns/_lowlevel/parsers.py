@@ -188,20 +188,55 @@ def split_cmdline(data: bytes) -> tuple[str, ...]:
     return tuple(arg.decode("utf-8", "surrogateescape") for arg in data.rstrip(b"\0").split(b"\0"))
 
 
+class MountinfoFields(NamedTuple):
+    """The fields of a mountinfo line the scanner uses (root and mount point still escaped)."""
+
+    mount_id: int
+    root: bytes
+    point: bytes
+    fstype: bytes
+
+
+def mountinfo_fields(line: bytes) -> MountinfoFields | None:
+    """"ID PARENT MAJ:MIN ROOT POINT OPTS [OPTIONAL...] - FSTYPE ..." -> its fields, or None.
+
+    The twin of the C lxkns_parse_mountinfo_line() (the fuzz tests compare them).
+    """
+    fields = line.split(b" ", 5)
+    if len(fields) < 5:
+        return None
+    after = sum(len(f) for f in fields[:5]) + 4  # just past the mount point
+    sep = line.find(b" - ", after)
+    if sep < 0:
+        return None
+    fstype = line[sep + 3 :].split(b" ", 1)[0]
+    mid = fields[0]
+    if not fstype or not mid or not _DIGITS.issuperset(mid) or int(mid) > _INT64_MAX:
+        return None
+    return MountinfoFields(int(mid), fields[3], fields[4], fstype)
+
+
 def nsfs_mounts(mountinfo: bytes) -> list[tuple[int, int, bytes]]:
     """(type index, inode, mount point) of each nsfs mount in a mountinfo text."""
     found = []
     for line in mountinfo.split(b"\n"):
-        fields = line.split(b" ", 5)
-        if len(fields) < 6:
+        f = mountinfo_fields(line)
+        if f is None or f.fstype != b"nsfs":
             continue
-        sep = line.find(b" - ", len(b" ".join(fields[:5])))
-        if sep < 0 or line[sep + 3 : sep + 8] != b"nsfs ":
-            continue
-        ns = try_nslink(fields[3])
+        ns = try_nslink(f.root)
         if ns is not None:
-            found.append((ns[0], ns[1], unescape_octal(fields[4])))
+            found.append((ns[0], ns[1], unescape_octal(f.point)))
     return found
+
+
+def mount_ids_and_types(mountinfo: bytes) -> list[tuple[int, str]]:
+    """(mount ID, filesystem type) of every mount in a mountinfo text."""
+    out = []
+    for line in mountinfo.split(b"\n"):
+        f = mountinfo_fields(line)
+        if f is not None:
+            out.append((f.mount_id, f.fstype.decode("utf-8", "surrogateescape")))
+    return out
 
 
 def cpu_list(cpus: set[int] | frozenset[int]) -> str:

@@ -17,7 +17,7 @@ import threading
 from dataclasses import dataclass, field
 
 from ..errors import ParseError, ScanError
-from . import parsers, syscalls
+from . import inroot, parsers, safeopen, syscalls
 from .records import (
     LINK_MNT,
     LINK_NAMES,
@@ -43,7 +43,10 @@ from .records import (
 
 _LINK_PATHS = tuple("ns/" + name for name in LINK_NAMES)
 _O_PATH_DIR = os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC
-_O_READ = os.O_RDONLY | os.O_CLOEXEC | os.O_NOCTTY
+_O_READ = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY
+#: size caps of what is read from a procfs (a foreign one may hand out anything)
+CAP_PROCFILE = 16 << 20
+CAP_MOUNTINFO = 256 << 20
 _UID_BYTES = 4
 #: the name of the mount helper thread: a thread of another discovery that happens to be
 #: inside some mount namespace is no process to read that namespace through
@@ -79,10 +82,13 @@ class _Ent:
                         self.uid_err, self.nsid, self.id_err)
 
 
-def _read(dirfd: int, name: str) -> bytes:
+def _read(dirfd: int, name: str, *, strict: bool = False, cap: int = CAP_PROCFILE) -> bytes:
+    """A procfs file: read directly from our procfs, checked first (regular) in a foreign one."""
+    if strict:
+        return safeopen.read_regular(name, dirfd, cap=cap, in_root=False)
     fd = os.open(name, _O_READ, dir_fd=dirfd)
     try:
-        return syscalls.read_all(fd)
+        return safeopen.read_fd(fd, cap, name)
     finally:
         os.close(fd)
 
@@ -95,8 +101,10 @@ def _err(exc: OSError) -> int:
 class _Scan:
     req: ScanRequest
     procfd: int
+    selfdir: int = -1  # our own /proc/self (O_PATH): where fds are reopened
     nsfs_dev: int = 0
     self_pidns: int = 0
+    self_userns: int = 0
     missing: Missing = field(default_factory=lambda: Missing(0))
     table: dict[tuple[int, int], _Ent] = field(default_factory=dict)
     procs: list[ProcRecord] = field(default_factory=list)
@@ -111,6 +119,18 @@ class _Scan:
     @property
     def flags(self) -> ScanFlags:
         return self.req.flags
+
+    @property
+    def strict(self) -> bool:
+        """The procfs is not ours: check its files before reading, use no PID in a syscall."""
+        return bool(self.req.flags & ScanFlags.FOREIGN)
+
+    def read(self, dirfd: int, name: str, cap: int = CAP_PROCFILE) -> bytes:
+        return _read(dirfd, name, strict=self.strict, cap=cap)
+
+    def open_nsfs(self, name: str, dirfd: int) -> int:
+        """A namespace file below dirfd, never anything else (see safeopen)."""
+        return safeopen.open_nsfs(name, dirfd, selfdir=self.selfdir, dev=self.nsfs_dev or None)
 
     def fail(self, what: Failure, pid: int, tid: int, arg: int, err: int) -> None:
         self.fails.append(FailureRecord(int(what), pid, tid, arg, err))
@@ -159,6 +179,9 @@ class _Scan:
         if not self.flags & ScanFlags.META:
             return
         if ent.link == LINK_USER:
+            if self.missing & Missing.OWNER_UID:
+                ent.uid_err = errno.ENOTTY
+                return self.meta_parent(ent, fd)
             buf = bytearray(_UID_BYTES)
             try:
                 fcntl.ioctl(fd, syscalls.NS_GET_OWNER_UID, buf, True)
@@ -167,6 +190,8 @@ class _Scan:
                 ent.uid_err = _err(exc)
                 if exc.errno in (errno.ENOTTY, errno.EINVAL):
                     self.missing |= Missing.OWNER_UID
+        elif self.missing & Missing.NS_IOCTLS:
+            ent.owner_err = errno.ENOTTY
         else:
             try:
                 ufd = fcntl.ioctl(fd, syscalls.NS_GET_USERNS)
@@ -175,7 +200,12 @@ class _Scan:
                 ent.owner_err = _err(exc)
                 if exc.errno == errno.ENOTTY:
                     self.missing |= Missing.NS_IOCTLS
-        if ent.link in (LINK_USER, LINK_PID):
+        self.meta_parent(ent, fd)
+
+    def meta_parent(self, ent: _Ent, fd: int) -> None:
+        if ent.link in (LINK_USER, LINK_PID) and self.missing & Missing.NS_IOCTLS:
+            ent.parent_err = errno.ENOTTY
+        elif ent.link in (LINK_USER, LINK_PID):
             try:
                 pfd = fcntl.ioctl(fd, syscalls.NS_GET_PARENT)
                 ent.parent = self.follow(pfd, ent.link, Origin.PARENT)
@@ -190,7 +220,7 @@ class _Scan:
         if not new:
             return ent
         try:
-            fd = os.open(name, _O_READ, dir_fd=dirfd)
+            fd = self.open_nsfs(name, dirfd)
         except OSError as exc:
             ent.open_err = _err(exc)
             self.fail(Failure.NSOPEN, pid, tid, ino, ent.open_err)
@@ -225,10 +255,7 @@ class _Scan:
         return tuple(ns)
 
     def read_stat(self, dfd: int) -> parsers.StatFields:
-        try:
-            data = _read(dfd, "stat")
-        except OSError:
-            raise
+        data = self.read(dfd, "stat")
         try:
             return parsers.parse_stat(data)
         except ParseError:
@@ -238,7 +265,7 @@ class _Scan:
         if not self.flags & ScanFlags.CGROUP:
             return ""
         try:
-            return _read(dfd, "cgroup").decode("utf-8", "surrogateescape")
+            return self.read(dfd, "cgroup").decode("utf-8", "surrogateescape")
         except OSError as exc:
             self.fail(Failure.CGROUP, pid, tid, 0, _err(exc))
             return ""
@@ -247,7 +274,7 @@ class _Scan:
         if not (self.flags & ScanFlags.NSPID and ns[LINK_PID] and ns[LINK_PID] != self.self_pidns):
             return ()
         try:
-            value = parsers.nspid_from_status(_read(dfd, "status"))
+            value = parsers.nspid_from_status(self.read(dfd, "status"))
         except OSError as exc:
             self.fail(Failure.STATUS, pid, tid, 0, _err(exc))
             return ()
@@ -257,8 +284,8 @@ class _Scan:
             return ()
 
     def read_affinity(self, tid: int) -> str:
-        if not self.flags & ScanFlags.AFFINITY:
-            return ""
+        if not self.flags & ScanFlags.AFFINITY or self.strict:
+            return ""  # a PID of a foreign procfs is not a PID of ours
         try:
             return parsers.cpu_list(os.sched_getaffinity(tid))
         except OSError:
@@ -281,7 +308,7 @@ class _Scan:
             cmdline: tuple[str, ...] = ()
             if flags & ScanFlags.CMDLINE:
                 try:
-                    cmdline = parsers.split_cmdline(_read(dfd, "cmdline"))
+                    cmdline = parsers.split_cmdline(self.read(dfd, "cmdline"))
                 except OSError as exc:
                     self.fail(Failure.CMDLINE, pid, 0, 0, _err(exc))
             cgroup = self.read_cgroup(dfd, pid, 0)
@@ -409,6 +436,9 @@ class _Scan:
                 if self.missing & Missing.PIDFD:
                     self.sockets.append(SocketRecord(f.ino, f.pid, f.fd, 0, errno.ENOSYS))
                     continue
+                if self.strict:  # the PIDs of a foreign procfs are not PIDs of ours
+                    self.sockets.append(SocketRecord(f.ino, f.pid, f.fd, 0, errno.ESRCH))
+                    continue
                 if f.pid != pidfd_of:
                     if pidfd >= 0:
                         os.close(pidfd)
@@ -442,6 +472,8 @@ class _Scan:
             st = os.fstat(sfd)
             if not stat.S_ISSOCK(st.st_mode) or st.st_ino != f.ino:
                 return SocketRecord(f.ino, f.pid, f.fd, 0, errno.ESTALE)
+            if self.missing & Missing.SIOCGSKNS:
+                return SocketRecord(f.ino, f.pid, f.fd, 0, errno.ENOTTY)
             nfd = fcntl.ioctl(sfd, syscalls.SIOCGSKNS)
         except OSError as exc:
             if exc.errno == errno.ENOTTY:
@@ -469,18 +501,25 @@ class _Scan:
             if not ent.ctx_pid or (t.starttime, t.pid) < (ent.ctx_start, ent.ctx_tid):
                 ent.ctx_pid, ent.ctx_tid, ent.ctx_start = t.tgid, t.pid, t.starttime
 
-    def open_in_root(self, rootfd: int, path: str) -> int:
-        if not self.missing & Missing.OPENAT2:
-            try:
-                return syscalls.openat2_in_root(rootfd, path)
-            except OSError as exc:
-                if exc.errno != errno.ENOSYS:
-                    raise
-                self.missing |= Missing.OPENAT2
-        return os.open(path.lstrip("/") or ".", _O_READ, dir_fd=rootfd)
+    def open_in_root(self, rootfd: int, path: str, guard: inroot.MountGuard | None) -> int:
+        """A bind-mounted namespace file, resolved inside the root (never anything else)."""
+        use_openat2 = not self.missing & Missing.OPENAT2
+        if use_openat2 and guard is None and not inroot.openat2_available():
+            self.missing |= Missing.OPENAT2  # pragma: no cover - kernels before 5.6
+            use_openat2 = False
+        pfd = inroot.open_path(rootfd, path, guard=guard, use_openat2=use_openat2)
+        return safeopen.nsfs_from_path(pfd, path, selfdir=self.selfdir, dev=self.nsfs_dev or None)
+
+    def guard(self, mntns: int, text: bytes) -> inroot.MountGuard | None:
+        """The mounts a walk in a mount namespace of another user namespace may pass."""
+        ent = self.table.get((LINK_MNT, mntns))
+        if ent is not None and ent.owner and ent.owner == self.self_userns:
+            return None
+        return inroot.MountGuard.of_table(parsers.mount_ids_and_types(text))
 
     def parse_mountinfo(self, mntns: int, text: bytes, ctx: tuple[int, int] | None) -> None:
         rootfd = -1
+        guard = self.guard(mntns, text)
         try:
             for link, ino, raw in parsers.nsfs_mounts(text):
                 if not self.req.link_mask & (1 << link):
@@ -494,14 +533,14 @@ class _Scan:
                          and bool(ent.ctx_tid or not ent.ctx_pid))
                 if new or spare:
                     try:
-                        if ctx is None:
-                            fd = os.open(path, _O_READ)
-                        else:
-                            if rootfd < 0:
+                        if rootfd < 0:
+                            if ctx is None:  # this thread is inside: its root is the namespace's
+                                rootfd = os.open("/", _O_PATH_DIR)
+                            else:
                                 pid, tid = ctx
                                 rp = f"{pid}/task/{tid}/root" if tid else f"{pid}/root"
                                 rootfd = os.open(rp, _O_PATH_DIR, dir_fd=self.procfd)
-                            fd = self.open_in_root(rootfd, path)
+                        fd = self.open_in_root(rootfd, path, guard)
                     except OSError as exc:
                         err = _err(exc)
                         if new:
@@ -532,7 +571,7 @@ class _Scan:
             pid, tid = ent.ctx_pid, ent.ctx_tid
             name = f"{pid}/task/{tid}/mountinfo" if tid else f"{pid}/mountinfo"
             try:
-                text = _read(self.procfd, name)
+                text = self.read(self.procfd, name, CAP_MOUNTINFO)
             except OSError as exc:
                 if exc.errno in (errno.ENOENT, errno.ESRCH) and (ent.held_fd >= 0 or ent.fd_pid):
                     ent.ctx_pid = ent.ctx_tid = 0  # it ended meanwhile: enter the namespace instead
@@ -549,7 +588,7 @@ class _Scan:
         ent.held_fd = -1
         if fd < 0 and ent.fd_pid:
             try:
-                fd = os.open(f"{ent.fd_pid}/fd/{ent.fd_fd}", _O_READ, dir_fd=self.procfd)
+                fd = self.open_nsfs(f"{ent.fd_pid}/fd/{ent.fd_fd}", self.procfd)
             except OSError as exc:
                 err = _err(exc)
         if fd < 0:
@@ -574,8 +613,8 @@ class _Scan:
                 return
         finally:
             os.close(fd)
-        try:
-            text = _read(self.procfd, "thread-self/mountinfo")
+        try:  # our own procfs, opened before this thread moved: its paths lead elsewhere now
+            text = _read(self.selfdir, f"task/{threading.get_native_id()}/mountinfo", cap=CAP_MOUNTINFO)
         except OSError as exc:
             self.mntns.append(MntnsRecord(ent.ino, 0, 0, _err(exc), None))
             self.fail(Failure.MOUNTINFO, 0, 0, ent.ino, _err(exc))
@@ -618,6 +657,8 @@ class _Scan:
             if ent.held_fd >= 0:
                 os.close(ent.held_fd)
                 ent.held_fd = -1
+        if self.selfdir >= 0:
+            os.close(self.selfdir)
         os.close(self.procfd)
 
 
@@ -631,11 +672,19 @@ class PendingScan:
         except OSError as exc:
             err = _err(exc)
             raise ScanError(err, f"cannot open procfs root {req.procfs!r}: {os.strerror(err)}") from exc
-        self._s: _Scan | None = _Scan(req, procfd)
+        self._s: _Scan | None = _Scan(req, procfd, missing=Missing(req.assume_missing))
         s = self._s
         try:
             with contextlib.suppress(OSError):
-                s.nsfs_dev = os.stat("/proc/self/ns/net").st_dev
+                try:
+                    s.selfdir = os.open("/proc/self", _O_PATH_DIR)
+                except OSError:
+                    if s.strict:
+                        raise
+                    s.selfdir = os.open("self", _O_PATH_DIR, dir_fd=procfd)  # no /proc, but ours is scanned
+                s.nsfs_dev = os.stat("ns/net", dir_fd=s.selfdir).st_dev
+                parsed = parsers.try_nslink(os.fsencode(os.readlink("ns/user", dir_fd=s.selfdir)))
+                s.self_userns = parsed[1] if parsed else 0
             try:
                 parsed = parsers.try_nslink(os.fsencode(os.readlink("self/ns/pid", dir_fd=procfd)))
                 s.self_pidns = parsed[1] if parsed else 0
@@ -654,7 +703,7 @@ class PendingScan:
     def walked(self) -> ScanResult:
         s = self._scan()
         return ScanResult(tuple(s.procs), tuple(s.tasks), tuple(s.fds), (), (), (), (), (), Missing(0),
-                          s.nsfs_dev, s.self_pidns, "python")
+                          s.nsfs_dev, s.self_pidns, "python", s.strict)
 
     def finish(self) -> ScanResult:
         s = self._scan()
@@ -664,7 +713,7 @@ class PendingScan:
         return ScanResult(
             tuple(s.procs), tuple(s.tasks), tuple(s.fds), tuple(s.sockets), tuple(s.mntns),
             tuple(s.binds), tuple(e.record() for e in s.table.values()), tuple(s.fails),
-            s.missing, s.nsfs_dev, s.self_pidns, "python",
+            s.missing, s.nsfs_dev, s.self_pidns, "python", s.strict,
         )
 
     def close(self) -> None:

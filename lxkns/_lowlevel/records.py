@@ -28,6 +28,11 @@ LINK_TIME_FOR_CHILDREN = 9
 LINK_TYPE: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6, 7, LINK_PID, LINK_TIME)
 
 
+#: names (comm) of the helper threads of lxkns (the scanner's mount thread, the mountineer's
+#: and the switching API's parked threads): they come and go, so nothing is reached through one
+HELPER_THREAD_NAMES = frozenset({"lxkns-mntns", "lxkns-switch"})
+
+
 class ScanFlags(enum.IntFlag):
     """What a scan reads; the values are those of the native LXKNS_SCAN_* flags."""
 
@@ -42,6 +47,9 @@ class ScanFlags(enum.IntFlag):
     KEEP_MOUNTINFO = 0x100
     AFFINITY = 0x200
     LISTMOUNT = 0x400
+    #: the procfs is not this process' own (a fixture tree, another PID namespace's):
+    #: its files are checked before they are read, and no PID of it goes into a syscall
+    FOREIGN = 0x800
 
 
 class Origin(enum.IntEnum):
@@ -191,6 +199,8 @@ class ScanRequest(NamedTuple):
     link_mask: int = (1 << NLINKS) - 1
     mounts: bool = False
     workers: int = 2
+    #: kernel features to treat as missing (tests of the fallbacks)
+    assume_missing: Missing = Missing(0)
 
 
 class ScanResult(NamedTuple):
@@ -206,3 +216,5 @@ class ScanResult(NamedTuple):
     nsfs_dev: int
     self_pidns: int  # the PID namespace of the procfs that was read
     implementation: str
+    #: the procfs was not this process' own (ScanFlags.FOREIGN): no affinity, no socket namespaces
+    foreign: bool = False

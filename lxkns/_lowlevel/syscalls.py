@@ -28,6 +28,8 @@ RESOLVE_NO_MAGICLINKS = 0x02
 RESOLVE_IN_ROOT = 0x10
 
 _libc = ctypes.CDLL(None, use_errno=True)
+#: the C library, for the few calls that need it directly (statx)
+libc = _libc
 _syscall = _libc.syscall
 _syscall.restype = ctypes.c_long
 
@@ -91,6 +93,21 @@ def reap(pid: int) -> None:
             return
         except InterruptedError:  # pragma: no cover - PEP 475 retries for us
             continue
+
+
+def fs_type(fd: int) -> int:
+    """fstatfs(): the filesystem's magic number (f_type) of an fd."""
+    buf = ctypes.create_string_buffer(256)  # struct statfs, f_type first
+    _check(_libc.fstatfs(ctypes.c_int(fd), buf))
+    return int.from_bytes(buf.raw[: ctypes.sizeof(ctypes.c_long)], sys.byteorder)
+
+
+def set_non_dumpable() -> None:
+    """prctl(PR_SET_DUMPABLE, 0): no ptrace, /proc/PID/fd or pidfd_getfd() for anyone
+    without CAP_SYS_PTRACE in the user namespace this process started in."""
+    pr_set_dumpable = 4
+    _check(_libc.prctl(ctypes.c_int(pr_set_dumpable), ctypes.c_ulong(0), ctypes.c_ulong(0),
+                       ctypes.c_ulong(0), ctypes.c_ulong(0)))
 
 
 def set_thread_name(name: str) -> None:

@@ -11,6 +11,10 @@ discovery finds it in the process table like a real engine. BEHAVIOUR:
 ``ok``        answer Docker's ``/_ping`` and list no containers (a tiny Docker)
 
 Prints ``ready`` once it listens (and ``hang`` prints ``accepted`` for each connection).
+With FAKE_ENGINE_CHROOT=DIR it binds SOCKET inside DIR (chroot first: a container's
+engine). With FAKE_ENGINE_CLIENT=PID it misbehaves towards that process only and closes the
+connections of any other (discoveries of other test runs on a busy host connect to
+every engine they find: they must not make it die or report it).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import ctypes
 import os
 import socket
+import struct
 import sys
 import threading
 
@@ -50,6 +55,9 @@ def main() -> None:
     comm, path, behaviour = sys.argv[1:4]
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_NAME, comm.encode(), 0, 0, 0)
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    if os.environ.get("FAKE_ENGINE_CHROOT"):
+        os.chroot(os.environ["FAKE_ENGINE_CHROOT"])
+        os.chdir("/")
     if len(os.fsencode(path)) > 107:  # too long for sockaddr_un: bind relative to its directory
         os.chdir(os.path.dirname(path))
         path = os.path.basename(path)
@@ -57,8 +65,13 @@ def main() -> None:
     srv.listen(16)
     print("ready", flush=True)
     held = []
+    client = int(os.environ.get("FAKE_ENGINE_CLIENT", "0"))
     while True:
         conn, _ = srv.accept()
+        peer = struct.unpack("=iII", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[0]
+        if client and peer != client:
+            conn.close()
+            continue
         if behaviour == "hang":
             held.append(conn)  # keep it open, never answer
             print("accepted", flush=True)

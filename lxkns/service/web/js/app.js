@@ -458,7 +458,10 @@ function setupSearch() {
     }, hits.length ? `all ${hits.length >= 200 ? '200+' : hits.length} hits` : 'no hits'));
     input.setAttribute('aria-activedescendant', active >= 0 ? (active < Math.min(hits.length, 10) ? `hit-${active}` : 'hit-all') : '');
   };
+  let closing = 0; // the close a blur asked for: a focus or input that came meanwhile cancels it
+  input.addEventListener('focus', () => window.clearTimeout(closing));
   input.addEventListener('input', () => {
+    window.clearTimeout(closing);
     if (!state.d || !input.value.trim()) {
       close();
       return;
@@ -491,7 +494,7 @@ function setupSearch() {
       input.value = '';
     }
   });
-  input.addEventListener('blur', () => window.setTimeout(close, 150));
+  input.addEventListener('blur', () => { closing = window.setTimeout(close, 150); });
 }
 
 // ------------------------------------------------------------------ start
