@@ -1,8 +1,13 @@
-"""nox sessions: tests (every Python 3.10-3.13 found), lint, typecheck, docs, bench.
+"""nox sessions: tests (every Python 3.10-3.13 found), lint, typecheck, docs, wheel, bench.
 
-``nox`` alone runs tests, lint, typecheck and docs -- the whole suite, as CI
-does. ``nox -s bench`` runs the benchmark (root, and ../shared/bench next to
-the project, or LXKNS_BENCH_DIR pointing at a copy of it).
+``nox`` alone runs tests, lint, typecheck, docs and wheel -- the whole suite, as
+CI does. ``nox -s wheel`` builds a binary wheel (native scanner and man pages
+included) into dist/. ``nox -s bench`` runs the benchmark (root, and
+../shared/bench next to the project, or LXKNS_BENCH_DIR pointing at a copy of it).
+
+``LXKNS_SUITE=smoke`` makes ``nox`` run a small, real part of the suite on one
+interpreter only: the test that runs the README's commands in a fresh clone
+sets it, so that the suite does not run itself again inside itself.
 """
 
 from __future__ import annotations
@@ -14,10 +19,15 @@ import subprocess
 
 import nox
 
-nox.options.sessions = ["tests", "lint", "typecheck", "docs"]
+SMOKE = os.environ.get("LXKNS_SUITE", "") == "smoke"
+#: what the smoke run tests: the command line, the layers, the model (a few seconds)
+SMOKE_TESTS = ("tests/test_cli.py", "tests/test_layers.py", "tests/test_model.py")
+
+nox.options.sessions = ["tests"] if SMOKE else ["tests", "lint", "typecheck", "docs", "wheel"]
 nox.options.reuse_existing_virtualenvs = True
 
 VERSIONS = ("3.10", "3.11", "3.12", "3.13")
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def _works(python: str) -> bool:
@@ -48,31 +58,74 @@ def _interpreters() -> list[str]:
 
 
 PYTHONS = _interpreters()
+if SMOKE:
+    PYTHONS = PYTHONS[:1]
 
 
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """The test suite, native and pure-Python scanners, privileged parts as root."""
     session.install("-e", ".[test]")
-    session.run("pytest", *session.posargs)
+    if SMOKE and not session.posargs:
+        session.run("pytest", "-q", *SMOKE_TESTS)
+    else:
+        session.run("pytest", *session.posargs)
 
 
 @nox.session
 def lint(session: nox.Session) -> None:
+    """ruff over the package, the tests, the examples and this file."""
     session.install("ruff>=0.5")
-    session.run("ruff", "check", "lxkns", "tests", "examples", "noxfile.py")
+    session.run("ruff", "check", "lxkns", "tests", "examples", "noxfile.py", "setup.py")
 
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    session.install("-e", ".", "mypy>=1.8")
+    """mypy --strict, and pyright: the public API must be 100% type-complete.
+
+    pyright reads an installed package (not an editable one, which it cannot follow).
+    """
+    session.install(".[typecheck,containerd]")
     session.run("mypy", "--strict", "lxkns")
+    session.run("pyright", "--verifytypes", "lxkns", "--ignoreexternal")
 
 
 @nox.session
 def docs(session: nox.Session) -> None:
+    """The user manual, warnings as errors."""
     session.install("-e", ".[docs]")
     session.run("sphinx-build", "-W", "-q", "-b", "html", "docs", "docs/_build/html")
+
+
+@nox.session
+def wheel(session: nox.Session) -> None:
+    """A binary wheel in dist/: the native scanner must build (LXKNS_REQUIRE_NATIVE=1), and the
+    wheel must hold it and the man pages; then it installs and discovers natively."""
+    session.install("build")
+    shutil.rmtree(os.path.join(HERE, "build"), ignore_errors=True)  # no stale files of earlier builds
+    out = os.path.join(os.path.abspath(session.create_tmp()), "dist")
+    shutil.rmtree(out, ignore_errors=True)
+    session.run("python", "-m", "build", "--wheel", "--outdir", out, env={"LXKNS_REQUIRE_NATIVE": "1"})
+    (built,) = glob.glob(os.path.join(out, "lxkns-*.whl"))
+    session.run("python", "-c", _CHECK_WHEEL, built)
+    session.install(built)  # its dependencies
+    session.install("--force-reinstall", "--no-deps", built)  # this very wheel, also in a reused venv
+    session.chdir(session.create_tmp())  # not ./lxkns: the installed package
+    session.run("lxkns", "--version")
+    session.run("python", "-c", "import lxkns, sys; sys.exit(not lxkns.native_available())")
+    os.makedirs(os.path.join(HERE, "dist"), exist_ok=True)
+    shutil.copy(built, os.path.join(HERE, "dist"))
+    session.log(f"wheel: dist/{os.path.basename(built)}")
+
+
+_CHECK_WHEEL = """
+import sys, zipfile
+names = zipfile.ZipFile(sys.argv[1]).namelist()
+assert any(n.startswith("lxkns/_native") and n.endswith(".so") for n in names), "no native module"
+pages = [n for n in names if "/share/man/man1/" in n]
+assert len(pages) == 7, pages
+assert "-abi3-" in sys.argv[1], sys.argv[1]
+"""
 
 
 @nox.session

@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "lxkns"
 # on drafts, below the stages; entering namespaces is a client of the model, like wire)
 RANKS = {"errors": 0, "_version": 0, "_native": 1, "_lowlevel": 1, "_engines": 1, "model": 2,
          "decorators": 2, "_discovery": 3, "wire": 4, "_entering": 4, "mountineer": 4,
-         "switching": 4, "cli": 5, "_table": 5, "__main__": 6}
+         "switching": 4, "cli": 5, "__main__": 6}
 
 
 def _part(module: str) -> str:
