@@ -102,3 +102,19 @@ def test_overmounts_shows_what_covers_hidden_mounts(tmp_base: str) -> None:
     assert set(by_id) == {ids["lower"], ids["deep"]}  # (the host's hidden mounts have copies too)
     assert f"under tmpfs 'lxkns-upper' (mount {ids['upper']})" in by_id[ids["lower"]]
     assert f"below '{base}/b'" in by_id[ids["deep"]]
+
+
+@pytest.mark.parametrize("argv", [["--bogus"], ["1", "2"]])
+@pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.glob("*.py")))
+def test_examples_answer_bad_arguments_with_a_message(name: str, argv: list[str]) -> None:
+    out = subprocess.run([sys.executable, str(EXAMPLES / name), *argv], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 2 and "usage:" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_the_containers_example_answers_a_wrong_pid_with_a_message() -> None:
+    for argv, code, message in ((["abc"], 2, "invalid int value: 'abc'"),
+                                (["99999999"], 1, "no process with PID 99999999")):
+        out = subprocess.run([sys.executable, str(EXAMPLES / "containers.py"), *argv], capture_output=True,
+                             text=True, timeout=120)
+        assert out.returncode == code and message in out.stderr and "Traceback" not in out.stderr

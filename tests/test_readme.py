@@ -45,7 +45,9 @@ def test_the_readme_install_command_in_a_fresh_clone(tmp_path: Path) -> None:
     clone = fresh_clone(tmp_path)
     out = sh(install, clone, env, timeout=900)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    header, *rows = out.stdout.splitlines()
+    lines = out.stdout.splitlines()  # pip's output, then the table
+    start = max(i for i, line in enumerate(lines) if line.split()[:2] == ["NS", "TYPE"])
+    header, *rows = lines[start:]
     assert header.split() == ["NS", "TYPE", "NPROCS", "PID", "USER", "FOUND", "COMMAND"]
     found = {(cols[1], cols[0]) for cols in (row.split() for row in rows)}
     for name in ("net", "pid", "user", "mnt"):

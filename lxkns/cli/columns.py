@@ -9,6 +9,7 @@ are, so that jq sees numbers as numbers.
 from __future__ import annotations
 
 import pwd
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeAlias
@@ -171,13 +172,17 @@ def parse_columns(spec: Sequence[str]) -> list[Column]:
     return [COLUMNS[n] for n in names]
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def text(value: Cell) -> str:
-    """A value as the table shows it."""
+    """A value as the table shows it: control characters (a newline in a command line)
+    as ``\\xHH``, so that each namespace stays on one line."""
     if value is None:
         return "-"
     if isinstance(value, list):
-        return ",".join(value) or "-"
-    return str(value)
+        return ",".join(text(v) for v in value) or "-"
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", str(value))
 
 
 def help_text() -> str:

@@ -138,10 +138,11 @@ def is_live(args: argparse.Namespace) -> bool:
     return not args.input
 
 
-def diagnostic_line(prog: str, diag: Diagnostic) -> str:
-    """One diagnostic as the tools print it on standard error."""
+def diagnostic_line(prog: str, diag: Diagnostic, *, dump: bool = False) -> str:
+    """One diagnostic as the tools print it on standard error (``dump``: one of the
+    discovery a dump holds, made elsewhere)."""
     examples = f" (e.g. {', '.join(diag.examples[:2])})" if diag.examples else ""
-    return f"{prog}: {diag}{examples}"
+    return f"{prog}: {'in the dump: ' if dump else ''}{diag}{examples}"
 
 
 def run(prog: str, body: Callable[[], str], args: argparse.Namespace | None = None) -> int:
@@ -171,8 +172,9 @@ def run(prog: str, body: Callable[[], str], args: argparse.Namespace | None = No
         os.close(devnull)
     found = getattr(args, "lxkns_discovery", None) if args is not None else None
     if isinstance(found, Discovery) and not getattr(args, "quiet", False):
+        dump = bool(getattr(args, "input", None))
         for diag in found.diagnostics:
-            print(diagnostic_line(prog, diag), file=sys.stderr)
+            print(diagnostic_line(prog, diag, dump=dump), file=sys.stderr)
     return EXIT_OK
 
 

@@ -143,7 +143,8 @@ def render(d: Discovery, args: argparse.Namespace, columns: Sequence[Column]) ->
                                           for row in values]}, indent=2)
     header = [] if args.noheadings else [[c.name for c in columns]]
     if args.raw:
-        cells = [["" if v is None else text(v) for v in row] for row in values]
+        cells = [["" if v is None else ",".join(v) if isinstance(v, list) else str(v) for v in row]
+                 for row in values]
         return format_raw(header + cells)
     cells = [[text(v) for v in row] for row in values]
     if not header and not cells:
