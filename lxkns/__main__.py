@@ -33,8 +33,13 @@ def checkout_note() -> str | None:
             "`pip install -e .`.")
 
 
-if __name__ == "__main__":
+def run() -> int:
+    """``lxkns`` after the note, if one is due (not when the pure scanner was asked for)."""
     note = checkout_note()
     if note is not None and "--python" not in sys.argv[1:]:
         print(note, file=sys.stderr)
-    sys.exit(main())
+    return main()
+
+
+if __name__ == "__main__":
+    sys.exit(run())

@@ -309,11 +309,13 @@ class Mountineer:
             raise
 
     def read_bytes(self, path: str) -> bytes:
+        """The contents of ``path`` in the mount namespace, as bytes."""
         with self.open(path, "rb") as f:
             data: bytes = f.read()
             return data
 
     def read_text(self, path: str, encoding: str = "utf-8", errors: str = "strict") -> str:
+        """The contents of ``path`` in the mount namespace, decoded."""
         with self.open(path, "r", encoding=encoding, errors=errors) as f:
             text: str = f.read()
             return text
@@ -327,6 +329,7 @@ class Mountineer:
             os.close(fd)
 
     def stat(self, path: str, *, follow_symlinks: bool = True) -> os.stat_result:
+        """``os.stat`` of ``path`` in the mount namespace (of a symlink itself if not ``follow_symlinks``)."""
         fd = self.open_fd(path, os.O_PATH | (0 if follow_symlinks else os.O_NOFOLLOW))
         try:
             return os.fstat(fd)
@@ -334,6 +337,7 @@ class Mountineer:
             os.close(fd)
 
     def exists(self, path: str) -> bool:
+        """Whether ``path`` exists in the mount namespace (a dangling symlink does not)."""
         try:
             self.stat(path)
         except (FileNotFoundError, NotADirectoryError):

@@ -57,6 +57,7 @@ def _level(pidns: list[HierarchicalNamespace], owner: UserNamespace | None, out:
 
 
 def tree(d: Discovery, out: common.Output, users: bool = False) -> list[Node]:
+    """The PID namespace trees from the roots; with ``users``, grouped under their owners."""
     return _level(sorted(d.pid_roots, key=lambda n: n.id.ino), None, out, users)
 
 

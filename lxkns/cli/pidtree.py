@@ -111,6 +111,7 @@ def start(d: Discovery, live: bool) -> list[HierarchicalNamespace]:
 
 def tree(d: Discovery, out: common.Output, *, live: bool = False, pid: int | None = None,
          pidns: str | None = None) -> list[Node]:
+    """The process trees below the starting PID namespaces; with ``pid``, only its branch."""
     tops = start(d, live)
     only = None
     if pid is not None:
