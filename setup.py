@@ -19,6 +19,7 @@ from build_manpages import build_manpages, get_build_py_cmd, get_install_cmd
 from setuptools import setup
 from setuptools.command.build_ext import build_ext
 from setuptools.errors import CCompilerError, ExecError, PlatformError
+from typing_extensions import override
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)  # the man pages import the parsers from ./lxkns
@@ -31,6 +32,7 @@ PURE_NOTE = "lxkns: the native scanner was not built ({}): lxkns will use its pu
 class OptionalBuildExt(build_ext):
     """build_ext that lets the native scanner fail to build, saying so, unless it is required."""
 
+    @override
     def run(self) -> None:
         if not BUILD_NATIVE and not REQUIRE_NATIVE:
             print(PURE_NOTE.format("LXKNS_NATIVE=0"), file=sys.stderr)
@@ -40,6 +42,7 @@ class OptionalBuildExt(build_ext):
         except (CCompilerError, ExecError, PlatformError, OSError) as exc:
             self._without(exc)
 
+    @override
     def build_extension(self, ext: object) -> None:
         try:
             super().build_extension(ext)  # type: ignore[arg-type]

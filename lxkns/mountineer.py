@@ -28,6 +28,8 @@ import stat
 import threading
 from typing import IO, Any
 
+from typing_extensions import Self
+
 from ._entering import (
     ParkedThread,
     Target,
@@ -359,7 +361,7 @@ class Mountineer:
         with self._lock:
             self._release()
 
-    def __enter__(self) -> Mountineer:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -34,6 +34,8 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, TypeVar
 
+from typing_extensions import Self
+
 from ._entering import ParkedThread, Target, label, type_of
 from ._entering import open_namespace as _open_namespace
 from ._lowlevel import syscalls
@@ -86,7 +88,7 @@ class NamespaceThread:
         #: after the block: True if the thread returned to its original namespaces, False if not
         self.restored: bool | None = None
 
-    def __enter__(self) -> NamespaceThread:
+    def __enter__(self) -> Self:
         opened = _open_all(self._targets)
         try:
             for _, t, what in opened:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import struct
-from typing import Any
+from typing import Any, NewType
 
 from lxkns._native import ffi, lib
 
@@ -29,7 +29,9 @@ from .records import (
     SocketRecord,
 )
 
-Handle = Any  # a cdata `struct lxkns_scan *`
+#: a scan in progress: the cdata ``struct lxkns_scan *`` of lxkns_scan_new, opaque to all
+#: but the functions here (a type of its own, so that nothing else can be passed for it)
+Handle = NewType("Handle", object)
 
 _PROC = struct.Struct("=9q10Q10Q")
 _FD = struct.Struct("=4qQ")
@@ -64,7 +66,7 @@ def scan_new(procfs: str, flags: int, link_mask: int) -> Handle:
     if handle == ffi.NULL:
         err = ffi.errno
         raise ScanError(err, f"cannot open procfs root {procfs!r}: {os.strerror(err)}")
-    return handle
+    return Handle(handle)
 
 
 def scan_walk(handle: Handle, workers: int) -> None:

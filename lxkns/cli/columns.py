@@ -148,7 +148,7 @@ COLUMNS: Mapping[str, Column] = {c.name: c for c in (
     Column("ONS", "owner namespace identifier (the owning user namespace)", _ons, right=True),
     Column("PARENT", "parent namespace, as type:[inode]", _parent_id),
     Column("OWNER", "owning user namespace, as user:[inode]", _owner),
-    Column("FOUND", "where lxkns found it: proc, task, fd, socket, bindmount, parent, owner, ...", _found),
+    Column("FOUND", "where lxkns found it: proc, children, task, fd, socket, bind, parent, owner", _found),
     Column("REF", "where it can be opened: /proc/PID/ns/TYPE, a bind mount, an fd, ...", _ref),
     Column("CGROUP", "CPU cgroup of the oldest process", _cgroup),
     Column("CONTAINER", "containers whose initial process is in it", _containers, needs_containers=True),
