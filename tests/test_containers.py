@@ -147,6 +147,32 @@ def test_malformed_messages_are_decode_errors(data: bytes) -> None:
         protobuf.message_class(cri.API, "Container").FromString(data)
 
 
+def test_messages_are_made_once_whatever_the_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Engines are asked from several threads at once: the first uses make one pool."""
+    pytest.importorskip("google.protobuf")
+    monkeypatch.setattr(protobuf, "_pools", [])
+    monkeypatch.setattr(protobuf, "_loaded", {})
+    names = [(api, m.name) for api in APIS.values() for m in api.messages]
+    barrier = threading.Barrier(8)
+    found: list[set[str]] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        barrier.wait()
+        try:
+            found.append({protobuf.message_class(api, name).DESCRIPTOR.full_name for api, name in names})
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(protobuf._pools) == 1
+    assert found == [{f"{api.package}.{name}" for api, name in names}] * 8
+
+
 def test_declarations_that_cannot_be_resolved_are_refused() -> None:
     pytest.importorskip("google.protobuf")
     api = protobuf.ApiFile("broken.proto", "t.v1", messages=(

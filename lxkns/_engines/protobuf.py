@@ -16,7 +16,6 @@ absence is a :class:`~lxkns._engines.errors.GrpcMissing` error.
 
 from __future__ import annotations
 
-import functools
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -191,10 +190,11 @@ def _describe(api: ApiFile) -> FileDescriptorProto:
 # ------------------------------------------------------------------ the runtime
 
 _lock = threading.Lock()
+_pools: list[DescriptorPool] = []  # the one pool, made on first use
+_loaded: dict[str, ApiFile] = {}
 
 
-@functools.cache
-def _pool() -> DescriptorPool:
+def _new_pool() -> DescriptorPool:
     """A descriptor pool of our own (the default one may hold an engine's generated code)."""
     try:
         from google.protobuf import descriptor_pb2, descriptor_pool, empty_pb2
@@ -207,22 +207,22 @@ def _pool() -> DescriptorPool:
     return pool
 
 
-_loaded: dict[str, ApiFile] = {}
-
-
 def message_class(api: ApiFile, name: str) -> type[RuntimeMessage]:
     """The runtime's class of message ``name`` (relative to the file's package, or
-    ``google.protobuf.Empty``), the file loaded into the pool first if need be."""
-    pool = _pool()
-    from google.protobuf import message_factory
-
-    with _lock:
+    ``google.protobuf.Empty``), the file loaded into the pool first if need be.
+    GrpcMissing if the protobuf runtime is not installed."""
+    with _lock:  # engines are asked from several threads at once
+        if not _pools:
+            _pools.append(_new_pool())
+        pool = _pools[0]
         known = _loaded.get(api.name)
         if known is None:
             pool.Add(api.descriptor())
             _loaded[api.name] = api
         elif known != api:
             raise ValueError(f"two different API files named {api.name}")
+    from google.protobuf import message_factory
+
     full = name if name == EMPTY else f"{api.package}.{name}"
     return message_factory.GetMessageClass(pool.FindMessageTypeByName(full))
 
