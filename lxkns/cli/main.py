@@ -42,10 +42,10 @@ def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog=PROG, formatter_class=argparse.RawDescriptionHelpFormatter,
         usage="%(prog)s [options]\n       %(prog)s serve [service options]",
-        description="List the Linux namespaces of this host: every namespace lxkns finds (in processes, "
-                    "threads, open fds, sockets, bind mounts, and up the user and PID namespace "
-                    "hierarchies), one per line, like lsns.\n\n"
-                    "lxkns serve [...] runs the REST service and its web UI (the [service] extra; "
+        description="List the Linux namespaces of this host: every namespace lxkns finds (in\n"
+                    "processes, threads, open fds, sockets, bind mounts, and up the user and PID\n"
+                    "namespace hierarchies), one per line, like lsns.\n\n"
+                    "lxkns serve [...] runs the REST service and its web UI (the [service] extra;\n"
                     "lxkns serve --help for its options).",
         epilog=help_text() + "\n\nDiagnostics (what could not be seen, and why) go to standard error.")
     ap.man_short_description = "list the Linux namespaces of this host"  # type: ignore[attr-defined]
