@@ -65,7 +65,7 @@ if SMOKE:
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """The test suite, native and pure-Python scanners, privileged parts as root."""
-    session.install("-e", ".[test]")
+    session.install("-e", ".[test]")  # the test extra brings the service extra
     if SMOKE and not session.posargs:
         session.run("pytest", "-q", *SMOKE_TESTS)
     else:
@@ -83,9 +83,10 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy --strict, and pyright: the public API must be 100% type-complete.
 
-    pyright reads an installed package (not an editable one, which it cannot follow).
+    pyright reads an installed package (not an editable one, which it cannot follow); the
+    service's libraries carry their types.
     """
-    session.install(".[typecheck,containerd]")
+    session.install(".[typecheck,containerd,service]")
     session.run("mypy", "--strict", "lxkns")
     session.run("pyright", "--verifytypes", "lxkns", "--ignoreexternal")
 
@@ -93,7 +94,7 @@ def typecheck(session: nox.Session) -> None:
 @nox.session
 def docs(session: nox.Session) -> None:
     """The user manual, warnings as errors."""
-    session.install("-e", ".[docs]")
+    session.install("-e", ".[docs,service]")
     session.run("sphinx-build", "-W", "-q", "-b", "html", "docs", "docs/_build/html")
 
 
@@ -133,3 +134,31 @@ def bench(session: nox.Session) -> None:
     """Discovery against the shared workload, lsns and the C yardstick (needs root)."""
     session.install("-e", ".")
     session.run("python", "tests/benchmarks/bench_discovery.py", *session.posargs)
+
+
+@nox.session(name="bench-service")
+def bench_service(session: nox.Session) -> None:
+    """The service under wrk: shared discoveries against one per request (needs root and wrk)."""
+    session.install("-e", ".[service]")
+    session.run("python", "tests/benchmarks/bench_service.py", *session.posargs)
+
+
+@nox.session(name="bench-ui")
+def bench_ui(session: nox.Session) -> None:
+    """The web UI in headless Chromium on the 1,000- and 10,000-process workloads (needs root,
+    Debian's chromium; holds the shared bench lock)."""
+    session.install("-e", ".[service]", "httpx>=0.27", "playwright>=1.40")
+    session.run("python", "tests/benchmarks/bench_ui.py", *session.posargs)
+
+
+@nox.session(name="typecheck-js")
+def typecheck_js(session: nox.Session) -> None:
+    """The web UI's JSDoc types checked by TypeScript (dev only: npm fetches tsc into the
+    session's own directory; nothing at install or run time needs npm)."""
+    if shutil.which("npm") is None:
+        session.skip("npm is not installed")
+    prefix = os.path.join(session.create_tmp(), "tsc")
+    session.run("npm", "install", "--no-audit", "--no-fund", "--prefix", prefix, "typescript@5",
+                external=True)
+    tsc = os.path.join(prefix, "node_modules", ".bin", "tsc")
+    session.run(tsc, "-p", "lxkns/service/web/jsconfig.json", external=True)

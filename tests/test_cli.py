@@ -264,6 +264,26 @@ def test_serve_without_the_service_extra_says_how_to_install_it() -> None:
     assert "pip install 'lxkns[service]'" in err
 
 
+def test_serve_names_the_missing_packages_of_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The extra's requirements come from lxkns' own metadata; one not installed is named."""
+    from importlib import metadata
+
+    if not any("service" in r for r in metadata.requires("lxkns") or []):
+        pytest.skip("this lxkns declares no [service] extra")
+    real = metadata.distribution
+
+    def distribution(name: str) -> metadata.Distribution:
+        if name.lower() == "uvicorn":
+            raise metadata.PackageNotFoundError(name)
+        return real(name)
+
+    monkeypatch.setattr(metadata, "distribution", distribution)
+    code, out, err = run("serve", "--help")
+    assert (code, out) == (2, "")
+    assert "the service needs the [service] extra (not installed: uvicorn)" in err
+    assert "pip install 'lxkns[service]'" in err
+
+
 def test_serve_hands_the_rest_of_the_command_line_to_the_service() -> None:
     with _service(missing=None) as fake:
         code, _, _ = run("serve", "--port", "8000", "-q", "serve")

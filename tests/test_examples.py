@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+import lxkns
+
 from conftest import enginectl, nsbuild
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -23,7 +25,8 @@ def run(name: str) -> str:
 
 
 def test_every_example_is_tested() -> None:
-    tested = {"user_tree.py", "hiding_places.py", "pid_translate.py", "containers.py", "overmounts.py"}
+    tested = {"user_tree.py", "hiding_places.py", "pid_translate.py", "containers.py", "overmounts.py",
+              "fleet_compare.py"}
     assert {p.name for p in EXAMPLES.glob("*.py")} == tested
 
 
@@ -104,17 +107,46 @@ def test_overmounts_shows_what_covers_hidden_mounts(tmp_base: str) -> None:
     assert f"below '{base}/b'" in by_id[ids["deep"]]
 
 
-@pytest.mark.parametrize("argv", [["--bogus"], ["1", "2"]])
-@pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.glob("*.py")))
-def test_examples_answer_bad_arguments_with_a_message(name: str, argv: list[str]) -> None:
+def test_fleet_compare_reads_a_live_service_and_a_dump(tmp_path: Path) -> None:
+    import json
+
+    from servicectl import Server
+
+    import landscape
+
+    dump = tmp_path / "other-host.json"
+    dump.write_text(json.dumps(landscape.landscape()))
+    web = tmp_path / "web"
+    web.mkdir()
+    with Server(["--no-containers"], web_root=str(web)) as s:
+        out = subprocess.run([sys.executable, str(EXAMPLES / "fleet_compare.py"), s.url, str(dump)],
+                             capture_output=True, text=True, timeout=120)
+        live = lxkns.Discovery.from_json(s.client.get("/api/namespaces").content)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].split()[:3] == ["host", "mnt", "cgroup"]
+    mine = next(line for line in lines if line.startswith(s.url))
+    other = next(line for line in lines if line.startswith(str(dump)[:40]))
+    assert mine.split()[1] == str(len(live.namespaces[lxkns.MNT]))
+    there = lxkns.Discovery.from_json(dump.read_text())
+    assert other.split()[1:9] == [str(len(there.namespaces.get(t, {}))) for t in lxkns.NamespaceType]
+    assert other.split()[9] == str(len(there.processes))
+
+
+ALL_EXAMPLES = sorted(p.name for p in EXAMPLES.glob("*.py"))
+BAD_ARGUMENTS = [(name, ["--bogus"], 2, "usage:") for name in ALL_EXAMPLES] + [
+    (name, ["1", "2"], 2, "unrecognized arguments: ") for name in
+    ("hiding_places.py", "overmounts.py", "pid_translate.py", "user_tree.py", "containers.py")] + [
+    ("fleet_compare.py", [], 2, "the following arguments are required: URL|DUMP"),
+    ("fleet_compare.py", ["/nonexistent/dump.json"], 1, "cannot read /nonexistent/dump.json: "),
+    ("containers.py", ["abc"], 2, "invalid int value: 'abc'"),
+    ("containers.py", ["99999999"], 1, "no process with PID 99999999"),
+]
+
+
+@pytest.mark.parametrize(("name", "argv", "code", "message"), BAD_ARGUMENTS)
+def test_examples_answer_bad_arguments_with_a_message(name: str, argv: list[str], code: int,
+                                                     message: str) -> None:
     out = subprocess.run([sys.executable, str(EXAMPLES / name), *argv], capture_output=True, text=True,
-                         timeout=120)
-    assert out.returncode == 2 and "usage:" in out.stderr and "Traceback" not in out.stderr
-
-
-def test_the_containers_example_answers_a_wrong_pid_with_a_message() -> None:
-    for argv, code, message in ((["abc"], 2, "invalid int value: 'abc'"),
-                                (["99999999"], 1, "no process with PID 99999999")):
-        out = subprocess.run([sys.executable, str(EXAMPLES / "containers.py"), *argv], capture_output=True,
-                             text=True, timeout=120)
-        assert out.returncode == code and message in out.stderr and "Traceback" not in out.stderr
+                         timeout=300)
+    assert out.returncode == code and message in out.stderr and "Traceback" not in out.stderr

@@ -11,10 +11,11 @@ PACKAGE = Path(__file__).resolve().parent.parent / "lxkns"
 
 # rank of each part; a module may import parts of its own rank or below
 # (_engines talks to container engines: I/O below the model, like _lowlevel; decorators work
-# on drafts, below the stages; entering namespaces is a client of the model, like wire)
+# on drafts, below the stages; entering namespaces is a client of the model, like wire; the REST
+# service is a view beside the CLI tools)
 RANKS = {"errors": 0, "_version": 0, "_native": 1, "_lowlevel": 1, "_engines": 1, "model": 2,
          "decorators": 2, "_discovery": 3, "wire": 4, "_entering": 4, "mountineer": 4,
-         "switching": 4, "cli": 5, "__main__": 6}
+         "switching": 4, "cli": 5, "service": 5, "__main__": 6}
 
 
 def _part(module: str) -> str:

@@ -65,6 +65,10 @@ def test_without_a_compiler_lxkns_installs_with_the_pure_scanner_and_says_so(tmp
     assert table.returncode == 0 and str(os.stat("/proc/self/ns/uts").st_ino) in table.stdout
     assert "lxkns: scanner: unsupported: the native scanner is not available (No module named " \
         "'lxkns._native'): the pure-Python scanner ran (slower, same results)" in table.stderr.splitlines()
+    # no extras installed: lxkns serve says what to install
+    serve = subprocess.run([lxkns, "serve"], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert serve.returncode == 2 and "lxkns serve: the service needs the [service] extra" in serve.stderr
+    assert "pip install 'lxkns[service]'" in serve.stderr
     pages = sorted(p.name for p in (venv / "share" / "man" / "man1").glob("*.1"))
     assert pages == sorted(f"{name}.1" for name in TOOLS)
     # a binary wheel must have the native scanner: without a compiler, no wheel

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import sys
 from collections.abc import Sequence
@@ -153,19 +154,46 @@ def render(d: Discovery, args: argparse.Namespace, columns: Sequence[Column]) ->
                         header=bool(header))
 
 
-def serve(argv: Sequence[str]) -> int:
-    """``lxkns serve ARGS``: the service's own command line, imported only now."""
+def missing_service_requirements() -> list[str]:
+    """The distributions of the ``[service]`` extra that are not installed (none known
+    where lxkns itself is not installed, as in a bare source checkout)."""
+    from importlib import metadata
+
     try:
-        from ..service.cli import main as service_main  # type: ignore[import-not-found,unused-ignore]
-    except ImportError as exc:
-        missing = exc.name or ""
-        if missing and not missing.startswith("lxkns"):
-            print(f"{PROG} serve: the service needs the [service] extra ({exc}); install it with:\n"
-                  f"    {SERVICE_EXTRA}", file=sys.stderr)
-        else:
-            print(f"{PROG} serve: this lxkns has no service ({exc}); install a release with it:\n"
-                  f"    {SERVICE_EXTRA}", file=sys.stderr)
-        return EXIT_USAGE
+        requirements = metadata.requires("lxkns") or []
+    except metadata.PackageNotFoundError:
+        return []
+    missing = []
+    for req in requirements:
+        spec, _, marker = req.partition(";")
+        if not re.search(r"""extra\s*==\s*["']service["']""", marker):
+            continue
+        name = re.match(r"[A-Za-z0-9._-]+", spec.strip())
+        if name is None:
+            continue
+        try:
+            metadata.distribution(name.group(0))
+        except metadata.PackageNotFoundError:
+            missing.append(name.group(0))
+    return missing
+
+
+def _no_service(why: str) -> int:
+    print(f"{PROG} serve: the service needs the [service] extra ({why}); install it with:\n"
+          f"    {SERVICE_EXTRA}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def serve(argv: Sequence[str]) -> int:
+    """``lxkns serve ARGS``: the service's own command line, imported only now; without
+    the ``[service]`` extra, a message how to install it and exit status 2."""
+    missing = missing_service_requirements()
+    if missing:
+        return _no_service(f"not installed: {', '.join(missing)}")
+    try:
+        from ..service.cli import main as service_main
+    except ImportError as exc:  # what the service imports at once is missing
+        return _no_service(str(exc))
     status: int = service_main(list(argv))
     return status
 
