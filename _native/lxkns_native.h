@@ -1,105 +1,118 @@
 /*
- * lxkns_native.h -- the interface of the native scanner, as cffi reads it.
+ * lxkns_native.h -- the interface of the native scanner: its constants, its
+ * record layouts and its entry points.
  *
- * This header is the cdef of the `lxkns._native` extension module: every
- * struct, function and constant Python may touch is declared here. The
- * structs are defined with the same fields in lxkns_native.c; cffi checks
- * at build time that both agree. Constants written `...` get their values
- * from the kernel and libc headers when the module is compiled.
+ * This is a real C header: every C unit of the scanner includes it, and it is
+ * the one place where each record layout is written. build.py makes the cffi
+ * cdef of the `lxkns._native` module from the part between the CDEF markers:
+ * `#define NAME value` lines become `#define NAME ...` (cffi then takes the
+ * value the compiler sees), and `//cdef ` lines, which name kernel constants
+ * whose values come from the kernel and libc headers, are handed over without
+ * that prefix. Python reads the records field by field through the layouts
+ * cffi reports (lxkns/_lowlevel/layouts.py), never by position.
  *
- * Every record field is 64 bits wide so that Python can unpack whole record
+ * Every record field is 64 bits wide, so that Python can unpack whole record
  * arrays with struct.iter_unpack() instead of touching fields one by one.
  */
+#ifndef LXKNS_NATIVE_H
+#define LXKNS_NATIVE_H
 
-/* ---- kernel constants (values come from the kernel headers) ---- */
-#define CLONE_NEWNS ...
-#define CLONE_NEWCGROUP ...
-#define CLONE_NEWUTS ...
-#define CLONE_NEWIPC ...
-#define CLONE_NEWUSER ...
-#define CLONE_NEWPID ...
-#define CLONE_NEWNET ...
-#define CLONE_NEWTIME ...
-#define CLONE_FS ...
-#define NS_GET_USERNS ...
-#define NS_GET_PARENT ...
-#define NS_GET_NSTYPE ...
-#define NS_GET_OWNER_UID ...
-#define SIOCGSKNS ...
-#define SYS_pidfd_open ...
-#define SYS_pidfd_getfd ...
-#define SYS_openat2 ...
-#define RESOLVE_IN_ROOT ...
-#define RESOLVE_NO_MAGICLINKS ...
+#include <stddef.h>
+#include <stdint.h>
+
+/* LXKNS-CDEF-BEGIN */
+
+/* ---- kernel constants (values from the kernel and libc headers) ---- */
+//cdef #define CLONE_NEWNS ...
+//cdef #define CLONE_NEWCGROUP ...
+//cdef #define CLONE_NEWUTS ...
+//cdef #define CLONE_NEWIPC ...
+//cdef #define CLONE_NEWUSER ...
+//cdef #define CLONE_NEWPID ...
+//cdef #define CLONE_NEWNET ...
+//cdef #define CLONE_NEWTIME ...
+//cdef #define CLONE_FS ...
+//cdef #define NS_GET_USERNS ...
+//cdef #define NS_GET_PARENT ...
+//cdef #define NS_GET_NSTYPE ...
+//cdef #define NS_GET_OWNER_UID ...
+//cdef #define NS_GET_ID ...
+//cdef #define SIOCGSKNS ...
+//cdef #define SYS_pidfd_open ...
+//cdef #define SYS_pidfd_getfd ...
+//cdef #define SYS_openat2 ...
+//cdef #define RESOLVE_IN_ROOT ...
+//cdef #define RESOLVE_NO_MAGICLINKS ...
 
 /* ---- scan flags (what lxkns_scan_new is asked to do) ---- */
-#define LXKNS_SCAN_PROCS ...        /* read /proc/PID/ns/ links */
-#define LXKNS_SCAN_TASKS ...        /* read the links of every non-main thread */
-#define LXKNS_SCAN_FDS ...          /* readlink /proc/PID/fd/: nsfs fds */
-#define LXKNS_SCAN_SOCKETS ...      /* ... and socket fds (socket map, SIOCGSKNS) */
-#define LXKNS_SCAN_META ...         /* ioctls: owner, parent, owner UID */
-#define LXKNS_SCAN_CMDLINE ...      /* read /proc/PID/cmdline */
-#define LXKNS_SCAN_CGROUP ...       /* read /proc/PID/cgroup (and tasks') */
-#define LXKNS_SCAN_NSPID ...        /* read NSpid of processes in other PID namespaces */
-#define LXKNS_SCAN_KEEP_MOUNTINFO ... /* keep the mountinfo text of every mount namespace */
-#define LXKNS_SCAN_AFFINITY ...     /* sched_getaffinity() of every process and thread */
-#define LXKNS_SCAN_LISTMOUNT ...    /* mount tables with listmount()/statmount() where possible */
+#define LXKNS_SCAN_PROCS 0x01          /* read /proc/PID/ns/ links */
+#define LXKNS_SCAN_TASKS 0x02          /* read the links of every non-main thread */
+#define LXKNS_SCAN_FDS 0x04            /* readlink /proc/PID/fd/: nsfs fds */
+#define LXKNS_SCAN_SOCKETS 0x08        /* ... and socket fds (socket map, SIOCGSKNS) */
+#define LXKNS_SCAN_META 0x10           /* ioctls: owner, parent, owner UID */
+#define LXKNS_SCAN_CMDLINE 0x20        /* read /proc/PID/cmdline */
+#define LXKNS_SCAN_CGROUP 0x40         /* read /proc/PID/cgroup (and tasks') */
+#define LXKNS_SCAN_NSPID 0x80          /* read NSpid of processes in other PID namespaces */
+#define LXKNS_SCAN_KEEP_MOUNTINFO 0x100 /* keep the mountinfo text of every mount namespace */
+#define LXKNS_SCAN_AFFINITY 0x200      /* sched_getaffinity() of every process and thread */
+#define LXKNS_SCAN_LISTMOUNT 0x400     /* mount tables with listmount()/statmount() where possible */
 
-/* ---- indices of the namespace links, in lexical type order ---- */
-#define LXKNS_LINK_CGROUP ...
-#define LXKNS_LINK_IPC ...
-#define LXKNS_LINK_MNT ...
-#define LXKNS_LINK_NET ...
-#define LXKNS_LINK_PID ...
-#define LXKNS_LINK_TIME ...
-#define LXKNS_LINK_USER ...
-#define LXKNS_LINK_UTS ...
-#define LXKNS_LINK_PID_FOR_CHILDREN ...
-#define LXKNS_LINK_TIME_FOR_CHILDREN ...
-#define LXKNS_NLINKS ...
+/* ---- indices of the namespace links: the 8 types in lexical order, then *_for_children ---- */
+#define LXKNS_LINK_CGROUP 0
+#define LXKNS_LINK_IPC 1
+#define LXKNS_LINK_MNT 2
+#define LXKNS_LINK_NET 3
+#define LXKNS_LINK_PID 4
+#define LXKNS_LINK_TIME 5
+#define LXKNS_LINK_USER 6
+#define LXKNS_LINK_UTS 7
+#define LXKNS_LINK_PID_FOR_CHILDREN 8
+#define LXKNS_LINK_TIME_FOR_CHILDREN 9
+#define LXKNS_NLINKS 10
 
 /* ---- where a namespace was first seen (lxkns_ns.origin) ---- */
-#define LXKNS_ORIGIN_PROC ...
-#define LXKNS_ORIGIN_TASK ...
-#define LXKNS_ORIGIN_FD ...
-#define LXKNS_ORIGIN_SOCKET ...
-#define LXKNS_ORIGIN_BINDMOUNT ...
-#define LXKNS_ORIGIN_OWNER ...
-#define LXKNS_ORIGIN_PARENT ...
+#define LXKNS_ORIGIN_PROC 0
+#define LXKNS_ORIGIN_TASK 1
+#define LXKNS_ORIGIN_FD 2
+#define LXKNS_ORIGIN_SOCKET 3
+#define LXKNS_ORIGIN_BINDMOUNT 4
+#define LXKNS_ORIGIN_OWNER 5
+#define LXKNS_ORIGIN_PARENT 6
 
 /* ---- what failed (lxkns_failure.what) ---- */
-#define LXKNS_FAIL_PIDDIR ...       /* open /proc/PID */
-#define LXKNS_FAIL_STAT ...         /* read or parse /proc/PID/stat */
-#define LXKNS_FAIL_NSLINK ...       /* readlink ns links; arg = bitmask of links */
-#define LXKNS_FAIL_NSOPEN ...       /* open a namespace for its ioctls; arg = ino */
-#define LXKNS_FAIL_CMDLINE ...
-#define LXKNS_FAIL_CGROUP ...
-#define LXKNS_FAIL_STATUS ...       /* read NSpid from /proc/PID/status */
-#define LXKNS_FAIL_TASKDIR ...
-#define LXKNS_FAIL_FDDIR ...
-#define LXKNS_FAIL_PIDFD ...        /* pidfd_open */
-#define LXKNS_FAIL_GETFD ...        /* pidfd_getfd; arg = fd */
-#define LXKNS_FAIL_SKNS ...         /* SIOCGSKNS; arg = socket ino */
-#define LXKNS_FAIL_MOUNTINFO ...    /* read mountinfo; arg = mntns ino */
-#define LXKNS_FAIL_SETNS ...        /* enter a process-less mntns; arg = mntns ino */
-#define LXKNS_FAIL_UNSHARE ...      /* unshare(CLONE_FS) in the mount helper thread */
+#define LXKNS_FAIL_PIDDIR 1      /* open /proc/PID */
+#define LXKNS_FAIL_STAT 2        /* read or parse /proc/PID/stat */
+#define LXKNS_FAIL_NSLINK 3      /* readlink ns links; arg = bitmask of links */
+#define LXKNS_FAIL_NSOPEN 4      /* open a namespace for its ioctls; arg = ino */
+#define LXKNS_FAIL_CMDLINE 5
+#define LXKNS_FAIL_CGROUP 6
+#define LXKNS_FAIL_STATUS 7      /* read NSpid from /proc/PID/status */
+#define LXKNS_FAIL_TASKDIR 8
+#define LXKNS_FAIL_FDDIR 9
+#define LXKNS_FAIL_PIDFD 10      /* pidfd_open */
+#define LXKNS_FAIL_GETFD 11      /* pidfd_getfd; arg = fd */
+#define LXKNS_FAIL_SKNS 12       /* SIOCGSKNS; arg = socket ino */
+#define LXKNS_FAIL_MOUNTINFO 13  /* read mountinfo; arg = mntns ino */
+#define LXKNS_FAIL_SETNS 14      /* enter a process-less mntns; arg = mntns ino */
+#define LXKNS_FAIL_UNSHARE 15    /* unshare(CLONE_FS) in the mount helper thread */
 
 /* ---- kernel features found missing (lxkns_scan_features) ---- */
-#define LXKNS_NO_OPENAT2 ...
-#define LXKNS_NO_PIDFD ...
-#define LXKNS_NO_NS_IOCTLS ...
-#define LXKNS_NO_OWNER_UID ...
-#define LXKNS_NO_SIOCGSKNS ...
-#define LXKNS_NO_LISTMOUNT ...      /* no usable listmount()/statmount() (kernel < 6.15) */
+#define LXKNS_NO_OPENAT2 0x01
+#define LXKNS_NO_PIDFD 0x02
+#define LXKNS_NO_NS_IOCTLS 0x04
+#define LXKNS_NO_OWNER_UID 0x08
+#define LXKNS_NO_SIOCGSKNS 0x10
+#define LXKNS_NO_LISTMOUNT 0x20    /* no usable listmount()/statmount() (kernel < 6.15) */
+#define LXKNS_NO_NS_ID 0x40        /* no NS_GET_ID (kernel < 6.18): no stable namespace IDs */
 
 /* ---- how a mount table was read (lxkns_mntns.method) ---- */
-#define LXKNS_VIA_MOUNTINFO ...
-#define LXKNS_VIA_LISTMOUNT ...
+#define LXKNS_VIA_MOUNTINFO 0
+#define LXKNS_VIA_LISTMOUNT 1
 
 /* ---- optional strings of a mount record (lxkns_mount.has) ---- */
-#define LXKNS_HAS_SUBTYPE ...
-#define LXKNS_HAS_SOURCE ...
-#define LXKNS_HAS_OPTS ...
+#define LXKNS_HAS_SUBTYPE 0x1
+#define LXKNS_HAS_SOURCE 0x2
+#define LXKNS_HAS_OPTS 0x4
 
 /* A process (tgid == pid) or a non-main thread (tgid != pid). */
 struct lxkns_proc {
@@ -113,11 +126,18 @@ struct lxkns_proc {
     int64_t policy;
     int64_t nthreads;
     uint64_t ns[10];            /* inode per LXKNS_LINK_*; 0 = not read */
-    uint64_t comm_off, comm_len;
-    uint64_t cmdline_off, cmdline_len;
-    uint64_t cgroup_off, cgroup_len;
-    uint64_t nspid_off, nspid_len;
-    uint64_t affinity_off, affinity_len;  /* CPU list, "0-3,5"; empty if not read */
+    /* texts, as indices into lxkns_scan_texts() (distinct texts are kept once); 0 = empty */
+    uint64_t comm;
+    uint64_t cmdline;           /* the arguments, each ended by a NUL */
+    uint64_t cgroup;            /* the whole /proc/PID/cgroup file */
+    uint64_t nspid;             /* the numbers of the NSpid line */
+    uint64_t affinity;          /* CPU list, "0-3,5" */
+};
+
+/* A text in the string buffer (lxkns_scan_strings). */
+struct lxkns_text {
+    uint64_t off;
+    uint64_t len;
 };
 
 /* An fd of a process that refers to a namespace (kind 0) or a socket (kind 1). */
@@ -193,6 +213,8 @@ struct lxkns_ns {
     int64_t owner_err;
     int64_t parent_err;
     int64_t uid_err;
+    uint64_t nsid;              /* NS_GET_ID: 64-bit ID never reused; 0 = unknown */
+    int64_t id_err;
 };
 
 /* Something that could not be read; Python turns these into diagnostics. */
@@ -220,11 +242,18 @@ struct lxkns_stat {
 struct lxkns_scan;
 
 /* Life cycle: new -> walk -> sockets -> mounts -> read the arrays -> free.
- * Each step returns 0 or a negative errno for a failure that stops the scan. */
+ * Each step returns 0 or a negative errno for a failure that stops the scan.
+ *
+ * The steps after the walk can run in a thread of their own while the caller
+ * reads what the walk found: finish_start starts sockets (and mounts, if asked),
+ * finish_wait waits for them. Meanwhile the caller may read the procs, tasks,
+ * fds, texts and strings, and nothing else; free waits for a started finish. */
 struct lxkns_scan *lxkns_scan_new(const char *procfs, uint64_t flags, uint64_t link_mask);
 int lxkns_scan_walk(struct lxkns_scan *scan, int workers);
 int lxkns_scan_sockets(struct lxkns_scan *scan);
 int lxkns_scan_mounts(struct lxkns_scan *scan);
+int lxkns_scan_finish_start(struct lxkns_scan *scan, int mounts);
+int lxkns_scan_finish_wait(struct lxkns_scan *scan);
 void lxkns_scan_free(struct lxkns_scan *scan);
 
 size_t lxkns_scan_procs(struct lxkns_scan *scan, struct lxkns_proc **out);
@@ -236,6 +265,7 @@ size_t lxkns_scan_mounts_list(struct lxkns_scan *scan, struct lxkns_mount **out)
 size_t lxkns_scan_bindmounts(struct lxkns_scan *scan, struct lxkns_bindmount **out);
 size_t lxkns_scan_nss(struct lxkns_scan *scan, struct lxkns_ns **out);
 size_t lxkns_scan_failures(struct lxkns_scan *scan, struct lxkns_failure **out);
+size_t lxkns_scan_texts(struct lxkns_scan *scan, struct lxkns_text **out);
 size_t lxkns_scan_strings(struct lxkns_scan *scan, char **out);
 uint64_t lxkns_scan_features(struct lxkns_scan *scan);
 uint64_t lxkns_scan_nsfs_dev(struct lxkns_scan *scan);
@@ -250,3 +280,7 @@ size_t lxkns_unescape_octal(char *buf, size_t len);
 /* A forked child inside user namespace userns_fd (-1: none) and then mount namespace
  * mntns_fd, kept until *hold_fd is closed; 0 or -errno (*step: 1 user, 2 mount). */
 int lxkns_sandbox_start(int userns_fd, int mntns_fd, int64_t *pid, int *hold_fd, int *step);
+
+/* LXKNS-CDEF-END */
+
+#endif /* LXKNS_NATIVE_H */

@@ -8,9 +8,9 @@
 
 from __future__ import annotations
 
-from . import wire
-from ._discovery import discover
-from ._lowlevel import native_available
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
 from .errors import (
     LxknsError,
@@ -53,8 +53,62 @@ from .model import (
     UserNamespace,
     ref_text,
 )
-from .mountineer import Mountineer
-from .switching import NamespaceThread, open_namespace, run_in, run_in_process
+from .model import codec as _codec
+
+if TYPE_CHECKING:
+    from . import wire
+    from ._discovery import discover
+    from ._lowlevel import native_available
+    from .mountineer import Mountineer
+    from .switching import NamespaceThread, open_namespace, run_in, run_in_process
+
+# What only some callers need is imported when first used (PEP 562), so that
+# ``import lxkns`` stays cheap: discovery itself, the wire format, entering namespaces.
+_LAZY = {
+    "discover": "._discovery", "native_available": "._lowlevel", "wire": ".wire",
+    "Mountineer": ".mountineer", "NamespaceThread": ".switching", "open_namespace": ".switching",
+    "run_in": ".switching", "run_in_process": ".switching",
+}
+
+
+def __getattr__(name: str) -> Any:
+    where = _LAZY.get(name)
+    if where is None:
+        raise AttributeError(f"module 'lxkns' has no attribute {name!r}")
+    module = importlib.import_module(where, __name__)
+    value = module if name == "wire" else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+class _WireOnFirstUse:
+    """Stands in for the wire format until :mod:`lxkns.wire` is imported (which registers
+    the real one): ``Discovery.to_json()`` and friends work without importing it first."""
+
+    def to_dict(self, d: Discovery) -> dict[str, Any]:
+        return self._codec().to_dict(d)
+
+    def to_json(self, d: Discovery, *, indent: int | str | None = None, compact: bool = False) -> str:
+        return self._codec().to_json(d, indent=indent, compact=compact)
+
+    def from_dict(self, data: Any) -> Discovery:
+        return self._codec().from_dict(data)
+
+    def from_json(self, text: str | bytes) -> Discovery:
+        return self._codec().from_json(text)
+
+    @staticmethod
+    def _codec() -> _codec.WireCodec:
+        importlib.import_module(".wire", __name__)
+        return _codec.codec()
+
+
+if not _codec.registered():
+    _codec.register(_WireOnFirstUse())
 
 MNT = NamespaceType.MNT
 CGROUP = NamespaceType.CGROUP

@@ -1,6 +1,7 @@
-"""Shared machinery of the mountineer and the switching API: opening a namespace
-from a ref (bind-mount chains included), checking its type and identity, and a
-dedicated thread parked inside a set of namespaces.
+"""Shared machinery of the mountineer and the switching API: naming a namespace
+by a ref, checking an opened namespace's type and identity, and a dedicated
+thread parked inside a set of namespaces. Opening namespaces from refs (bind-mount
+chains included) is the mountineer's, which builds on this.
 """
 
 from __future__ import annotations
@@ -79,58 +80,6 @@ def check(fd: int, target: Target, want: NamespaceType | None) -> NamespaceType:
         if st.st_ino != target.id.ino or (target.id.dev and st.st_dev != target.id.dev) or t != target.type:
             raise NamespaceOpenError(errno.ESTALE, "the ref now leads to another namespace than", what)
     return t
-
-
-def open_in_root(rootfd: int, path: str, flags: int = _O_NS) -> int:
-    """Open a path inside a root directory fd, symlinks and ``..`` confined to it."""
-    try:
-        return syscalls.openat2(rootfd, path, flags | os.O_CLOEXEC,
-                                syscalls.RESOLVE_IN_ROOT | syscalls.RESOLVE_NO_MAGICLINKS)
-    except OSError as exc:
-        if exc.errno != errno.ENOSYS:
-            raise
-    from .mountineer import resolve_components  # kernel < 5.6: resolve by hand
-
-    parts = resolve_components(rootfd, path)
-    if not parts:
-        return os.open(".", flags | os.O_CLOEXEC, dir_fd=rootfd)
-    parent = os.open("/".join(parts[:-1]) or ".", _O_ROOT, dir_fd=rootfd) if len(parts) > 1 else None
-    try:
-        return os.open(parts[-1], flags | os.O_CLOEXEC | os.O_NOFOLLOW,
-                       dir_fd=parent if parent is not None else rootfd)
-    finally:
-        if parent is not None:
-            os.close(parent)
-
-
-def open_namespace(target: Target, want: NamespaceType | None = None) -> int:
-    """An fd of a namespace, checked for type (and identity, for a Namespace).
-
-    Multi-element refs are bind-mount chains: element 0 opens a mount namespace
-    in ours, every further element is a path inside the mount namespace before
-    it; the last one is the namespace wanted.
-    """
-    ref = ref_of(target)
-    what = label(target)
-    if len(ref) == 1:
-        try:
-            fd = os.open(ref[0], _O_NS)
-        except OSError as exc:
-            raise NamespaceOpenError(exc.errno or errno.EIO, "cannot open namespace", what) from None
-    else:
-        from .mountineer import Mountineer
-
-        with Mountineer(ref[:-1]) as mnt:
-            try:
-                fd = mnt.open_fd(ref[-1])
-            except OSError as exc:
-                raise NamespaceOpenError(exc.errno or errno.EIO, "cannot open namespace", what) from None
-    try:
-        check(fd, target, want)
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
 
 
 class ParkedThread:
@@ -268,5 +217,5 @@ class ParkedThread:
         self.restored = True
 
 
-__all__ = ["HELPER_THREAD_NAME", "ParkedThread", "Target", "check", "label", "open_in_root",
-           "open_namespace", "ref_of", "type_of", "wormhole_root"]
+__all__ = ["HELPER_THREAD_NAME", "ParkedThread", "Target", "check", "label", "ref_of", "type_of",
+           "wormhole_root"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 
 
@@ -52,6 +51,8 @@ def json_path(path: tuple[str | int, ...]) -> str:
         elif step and all(c.isalnum() or c in "-_" for c in step) and step.isascii():
             parts.append(f".{step}")
         else:
+            import json  # only for unusual keys: keeps ``import lxkns`` light
+
             parts.append("[" + json.dumps(step) + "]")
     return "".join(parts)
 

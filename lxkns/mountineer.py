@@ -35,7 +35,6 @@ from ._entering import (
     Target,
     check,
     label,
-    open_in_root,
     ref_of,
     wormhole_root,
 )
@@ -110,6 +109,26 @@ def _normalized(parts: list[str]) -> list[str]:
         elif p != ".":
             out.append(p)
     return out
+
+
+def open_in_root(rootfd: int, path: str, flags: int = _O_NS) -> int:
+    """Open a path inside a root directory fd, symlinks and ``..`` confined to it."""
+    try:
+        return syscalls.openat2(rootfd, path, flags | os.O_CLOEXEC,
+                                syscalls.RESOLVE_IN_ROOT | syscalls.RESOLVE_NO_MAGICLINKS)
+    except OSError as exc:
+        if exc.errno != errno.ENOSYS:
+            raise
+    parts = resolve_components(rootfd, path)  # kernel < 5.6: resolve by hand
+    if not parts:
+        return os.open(".", flags | os.O_CLOEXEC, dir_fd=rootfd)
+    parent = os.open("/".join(parts[:-1]) or ".", _O_ROOT, dir_fd=rootfd) if len(parts) > 1 else None
+    try:
+        return os.open(parts[-1], flags | os.O_CLOEXEC | os.O_NOFOLLOW,
+                       dir_fd=parent if parent is not None else rootfd)
+    finally:
+        if parent is not None:
+            os.close(parent)
 
 
 class Mountineer:
@@ -376,4 +395,32 @@ class Mountineer:
         return f"<Mountineer {self._what} {state}>"
 
 
-__all__ = ["Mountineer", "resolve_components"]
+def open_namespace(target: Target, want: NamespaceType | None = None) -> int:
+    """An fd of a namespace, checked for type (and identity, for a Namespace).
+
+    Multi-element refs are bind-mount chains: element 0 opens a mount namespace
+    in ours, every further element is a path inside the mount namespace before
+    it; the last one is the namespace wanted.
+    """
+    ref = ref_of(target)
+    what = label(target)
+    if len(ref) == 1:
+        try:
+            fd = os.open(ref[0], _O_NS)
+        except OSError as exc:
+            raise NamespaceOpenError(exc.errno or errno.EIO, "cannot open namespace", what) from None
+    else:
+        with Mountineer(ref[:-1]) as mnt:
+            try:
+                fd = mnt.open_fd(ref[-1])
+            except OSError as exc:
+                raise NamespaceOpenError(exc.errno or errno.EIO, "cannot open namespace", what) from None
+    try:
+        check(fd, target, want)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+__all__ = ["Mountineer", "open_in_root", "open_namespace", "resolve_components"]

@@ -37,10 +37,10 @@ from typing import Any, TypeVar
 from typing_extensions import Self
 
 from ._entering import ParkedThread, Target, label, type_of
-from ._entering import open_namespace as _open_namespace
 from ._lowlevel import syscalls
 from .errors import LxknsError, NamespaceTypeError, SwitchNamespaceError
 from .model import NamespaceType
+from .mountineer import open_namespace as _open_namespace
 
 T = TypeVar("T")
 

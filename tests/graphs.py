@@ -10,6 +10,7 @@ import lxkns
 def namespace_summary(ns: lxkns.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {
         "ref": ns.ref,
+        "stable_id": ns.stable_id,
         "sources": sorted(s.value for s in ns.sources),
         "owner": ns.owner.id.ino if ns.owner else None,
         "leaders": ns.leader_pids,

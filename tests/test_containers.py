@@ -21,6 +21,7 @@ import lxkns
 from lxkns._engines import containerd, cri, detect, protobuf
 from lxkns._engines.errors import Deadline
 from lxkns.decorators import ContainerDraft, EngineDraft, composer, devcontainer, dockerplugin, kubernetes
+from lxkns.model.options import parse_endpoint
 
 FAKE = Path(__file__).parent / "engines" / "fake_engine.py"
 PROTOS = Path(__file__).parent / "protos"  # the .proto declarations our messages are checked against
@@ -269,8 +270,7 @@ def test_paths_resolve_inside_another_root(tmp_path: Path) -> None:
     ("cri:/run/crio/crio.sock", "/run/crio/crio.sock", "cri"), ("unix:/a", "/a", ""),
 ])
 def test_explicit_endpoints(spec: str, path: str, kind: str) -> None:
-    ep = detect.explicit(spec)
-    assert (ep.path, ep.kind, ep.explicit) == (path, kind, True)
+    assert parse_endpoint(spec) == (kind, path)
 
 
 @pytest.mark.parametrize("spec", ["docker.sock", "tcp://1.2.3.4:2375", "docker:relative.sock", ""])

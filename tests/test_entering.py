@@ -297,6 +297,7 @@ def test_run_in_process_enters_user_namespaces_first(no_leaks: None) -> None:
 USERNS_PROBE = r"""
 import ctypes, json, os, socket, sys, threading
 import lxkns
+import lxkns.mountineer, lxkns.switching  # now: as nobody, this interpreter's library may be unreadable
 from lxkns._lowlevel import syscalls
 native = sys.argv[1] == "native"
 libc = ctypes.CDLL(None, use_errno=True)

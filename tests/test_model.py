@@ -148,3 +148,42 @@ def test_type_filter_limits_what_is_reported(scanner: str) -> None:
     assert {ns.type for ns in d.all_namespaces()} == {lxkns.NET, lxkns.USER}
     for ns in d.namespaces[lxkns.NET].values():
         assert ns.owner is not None or ns.hidden
+
+
+def test_the_main_thread_is_one_object_with_the_process_values() -> None:
+    """Made on first use, once, also when several threads ask at the same time."""
+    import threading
+
+    d = lxkns.discover(lxkns.STANDARD)
+    procs = list(d.processes.values())
+    seen: list[list[lxkns.Task]] = [[], []]
+    start = threading.Barrier(2)
+
+    def grab(out: list[lxkns.Task]) -> None:
+        start.wait()
+        out.extend(p.tasks[0] for p in procs)
+
+    workers = [threading.Thread(target=grab, args=(out,)) for out in seen]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert all(a is b for a, b in zip(*seen, strict=True))
+    for p in procs:
+        main = p.tasks[0]
+        assert main is p.tasks[0] and main.is_main and main.process is p and main.tid == p.pid
+        assert (main.name, main.starttime, main.state, main.cpu_cgroup, main.namespaces) == (
+            p.name, p.starttime, p.state, p.cpu_cgroup, p.namespaces)
+        assert all(t.process is p and not t.is_main for t in p.tasks[1:])
+    me = d.process(os.getpid())
+    assert d.task(os.getpid()) is me.tasks[0]
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        me.tasks = ()  # type: ignore[misc]
+
+
+def test_a_process_made_by_hand_keeps_the_tasks_it_was_given() -> None:
+    p = lxkns.Process(pid=7, name="x", starttime=1)
+    t = lxkns.Task(tid=7, process=p, name="x", starttime=1)
+    given = lxkns.Process(pid=8, name="y", starttime=2, tasks=(t,))
+    assert given.tasks == (t,)
+    assert p.tasks[0].tid == 7 and p.tasks[0].process is p and len(p.tasks) == 1

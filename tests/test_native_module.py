@@ -52,3 +52,63 @@ def test_scan_handles_are_released_on_errors(tmp_path: object) -> None:
 
     with pytest.raises(ScanError):
         native.scan_new("/nonexistent", 0, 0)
+
+
+def test_the_header_is_what_was_compiled() -> None:
+    """Every LXKNS_* constant of lxkns_native.h, as the compiled module sees it (the cdef is made
+    from the header, so a stale build or a broken cdef generator shows here)."""
+    import re
+    from pathlib import Path
+
+    from lxkns._native import lib  # type: ignore[import-not-found]
+
+    header = Path(__file__).resolve().parent.parent / "_native" / "lxkns_native.h"
+    if not header.exists():
+        pytest.skip("no source checkout")
+    found = re.findall(r"^#define (LXKNS_\w+) (0x[0-9a-fA-F]+|\d+)\b", header.read_text(), re.M)
+    assert len(found) > 40
+    for name, value in found:
+        assert getattr(lib, name) == int(value, 0), name
+
+
+def test_ns_get_id_is_the_kernel_header_value() -> None:
+    from lxkns._lowlevel import native
+
+    assert native.constants()["NS_GET_ID"] == syscalls.NS_GET_ID
+
+
+def test_records_are_read_by_the_names_of_the_header() -> None:
+    from lxkns._lowlevel import native
+
+    assert native._PROC.names[:3] == ("pid", "tgid", "ppid")
+    assert "ns" in native._PROC.names and "nsid" in native._NS.names
+    rec = next(iter(native._FAIL.unpack(bytes(native._FAIL.size))))
+    assert (rec.what, rec.pid, rec.tid, rec.arg, rec.err) == (0, 0, 0, 0, 0)
+
+
+@pytest.mark.parametrize("finish", [True, False], ids=["finished", "closed-early"])
+def test_the_later_steps_run_beside_the_caller_and_leave_nothing(finish: bool) -> None:
+    """start() returns after the walk; sockets and mount tables are read in a thread of the
+    scanner's own, which finish() (or close(), also unfinished) waits for."""
+    import os
+    import threading
+
+    from lxkns._discovery import scanning
+    from lxkns._lowlevel import start
+
+    def threads() -> set[str]:
+        return set(os.listdir("/proc/self/task"))
+
+    before, fds = threads(), set(os.listdir("/proc/self/fd"))
+    req = scanning.request(lxkns.STANDARD.replace(with_mounts=True), "/proc")
+    pending = start(req, native=True)
+    walked = pending.walked()
+    assert any(p.pid == os.getpid() for p in walked.procs)
+    assert walked.namespaces == () and walked.mntns == ()  # not there yet
+    if finish:
+        done = pending.finish()
+        assert done.procs == walked.procs and done.namespaces and done.mntns
+    pending.close()
+    pending.close()  # twice is harmless
+    assert threads() <= before | {str(threading.get_native_id())}
+    assert set(os.listdir("/proc/self/fd")) == fds

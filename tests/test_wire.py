@@ -459,3 +459,21 @@ def test_the_codec_is_registered_by_the_views_layer() -> None:
     from lxkns.model import codec
 
     assert codec.codec().from_json is lxkns.wire.from_json
+
+
+def test_mounts_on_one_path_keep_the_dumps_order_when_mount_ids_were_reused() -> None:
+    """The kernel hands out freed mount IDs again: a mount covering another one on the same
+    path may have the lower ID. The dump's order on a path is the mount order."""
+    d = landscape.go_new()
+    mount = d["mounts"][str(M0)]["/"]["mounts"][0]
+    proc = [dict(mount, mountid=91, parentid=28, fstype="proc", source="proc", mountpoint="/proc",
+                 hidden=True),
+            dict(mount, mountid=48, parentid=28, fstype="proc", source="proc", mountpoint="/proc",
+                 hidden=False)]
+    d["mounts"][str(M0)]["/proc"] = {"mounts": proc, "pathid": 2, "parentid": 1}
+    back = lxkns.wire.from_dict(d)
+    on_proc = back.mounts[back.namespace(M0, lxkns.MNT).id]["/proc"]
+    assert [(m.mount_id, m.hidden) for m in on_proc.mounts] == [(91, True), (48, False)]
+    assert on_proc.visible is not None and on_proc.visible.mount_id == 48
+    again = lxkns.wire.from_dict(back.to_dict())
+    assert [m.mount_id for m in again.mounts[again.namespace(M0, lxkns.MNT).id]["/proc"].mounts] == [91, 48]

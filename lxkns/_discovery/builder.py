@@ -21,6 +21,7 @@ class NsDraft:
     link: int  # type index, lexical order
     ino: int
     dev: int = 0
+    stable_id: int | None = None  # NS_GET_ID
     sources: set[Source] = field(default_factory=set)
     procs: list[ProcRecord] = field(default_factory=list)
     for_children: list[ProcRecord] = field(default_factory=list)
@@ -114,7 +115,7 @@ class Builder:
     procs: dict[int, ProcRecord] = field(default_factory=dict)
     tasks: dict[int, list[ProcRecord]] = field(default_factory=dict)  # non-main threads by PID
     socket_processes: dict[int, list[int]] = field(default_factory=dict)
-    cgroups: dict[tuple[int, int], tuple[str | None, str | None]] = field(default_factory=dict)  # (pid, tid)
+    cgroups: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)  # by TID (PID: main)
     frozen: dict[str, bool] = field(default_factory=dict)  # fridge cgroup -> frozen
     user_names: dict[int, str] = field(default_factory=dict)
     pid_chains: list[tuple[tuple[tuple[int, int], ...], bool]] = field(default_factory=list)

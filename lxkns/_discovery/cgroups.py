@@ -32,7 +32,7 @@ def add_cgroups(b: Builder) -> None:
                 b.diagnostics.add(DiagnosticKind.MALFORMED, "cgroups", str(exc),
                                   example=f"{b.proc_path(r.tgid)}/cgroup")
         if paths is not None:
-            b.cgroups[(r.tgid, r.pid if r.pid != r.tgid else 0)] = (paths.cpu, paths.freezer)
+            b.cgroups[r.pid] = (paths.cpu, paths.freezer)
 
 
 def initial_mount_context(b: Builder) -> str:

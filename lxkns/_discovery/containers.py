@@ -19,6 +19,7 @@ from .._lowlevel import ProcRecord
 from .._lowlevel.records import LINK_MNT, LINK_PID
 from ..decorators import ContainerDraft, EngineDraft, load
 from ..model.diagnostics import DiagnosticKind
+from ..model.options import parse_endpoint
 from .builder import Builder
 
 STAGE = "containers"
@@ -99,7 +100,8 @@ def _endpoint_groups(b: Builder) -> list[list[Endpoint]]:
                                   example=example)
     keys = {_socket_key(ep.path): i for i, ep in enumerate(found)}
     for spec in opts.engine_endpoints:
-        ep = detect.explicit(spec)
+        kind, path = parse_endpoint(spec)
+        ep = Endpoint(path, kind, 0, explicit=True)
         i = keys.get(_socket_key(ep.path)) if _socket_key(ep.path) is not None else None
         if i is not None:  # the same socket as one found: keep its PID, prefer the given kind
             known = found[i]
@@ -212,7 +214,7 @@ def _drafts(b: Builder, outcomes: Sequence[query.Outcome]) -> list[EngineDraft]:
                 untranslated += 1
             paused = c.paused
             if rep.type == CRI and not paused and pid:
-                cg = b.cgroups.get((pid, 0))
+                cg = b.cgroups.get(pid)
                 paused = bool(cg and cg[1] is not None and b.frozen.get(cg[1]))  # the CRI has no paused state
             e.containers.append(ContainerDraft(id=c.id, name=c.name, type=rep.type, flavor=rep.type,
                                                pid=pid, paused=paused, labels=dict(c.labels), engine=e))

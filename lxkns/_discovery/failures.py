@@ -37,6 +37,8 @@ _MISSING = {
     Missing.SIOCGSKNS: ("sockets", "no SIOCGSKNS: network namespaces of sockets unknown"),
     Missing.LISTMOUNT: ("mounts", "no usable listmount()/statmount() (kernel < 6.15): "
                         "mount tables read from mountinfo"),
+    Missing.NS_ID: ("namespaces", "no NS_GET_ID (kernel < 6.18): namespaces carry no stable IDs, "
+                    "and inode numbers may be reused between discoveries"),
 }
 
 

@@ -38,6 +38,7 @@ from .freeze_containers import freeze_containers
 from .mounts import freeze_mounts
 
 _Key = tuple[int, int]
+_set = object.__setattr__  # links of objects made here, before anyone else sees them (as set_links)
 _CHILD_LINKS = ((LINK_PID_FOR_CHILDREN, LINK_PID), (LINK_TIME_FOR_CHILDREN, LINK_TIME))
 
 
@@ -51,8 +52,8 @@ def _make_namespace(d: NsDraft) -> Namespace:
         cls = MountNamespace
     else:
         cls = Namespace
-    return cls(id=NamespaceID(d.dev, d.ino), type=LEXICAL_ORDER[d.link], ref=d.ref,
-               sources=frozenset(d.sources))
+    return cls(id=NamespaceID(d.dev, d.ino), type=LEXICAL_ORDER[d.link], stable_id=d.stable_id,
+               ref=d.ref, sources=frozenset(d.sources))
 
 
 class _Freezer:
@@ -61,16 +62,22 @@ class _Freezer:
         self.ns: dict[_Key, Namespace] = {key: _make_namespace(d) for key, d in b.namespaces.items()}
         self.procs: dict[int, Process] = {}
         self.tasks: dict[int, Task] = {}  # by TID, non-main threads
-        self.ns_maps: dict[tuple[int, ...], Mapping[NamespaceType, Namespace]] = {}
+        # a process' links -> (its namespaces, its for_children namespaces), shared by equal links
+        self.ns_maps: dict[tuple[int, ...], tuple[Mapping[NamespaceType, Namespace],
+                                                  Mapping[NamespaceType, Namespace]]] = {}
+        self.own_maps: dict[tuple[int, ...], Mapping[NamespaceType, Namespace]] = {}
         self.child_maps: dict[tuple[int, int], Mapping[NamespaceType, Namespace]] = {}
 
     def namespaces_of(self, r: ProcRecord) -> tuple[Mapping[NamespaceType, Namespace],
                                                     Mapping[NamespaceType, Namespace]]:
         """The namespace mappings of a process or thread; equal ones are shared."""
         ns = r.ns
-        own = self.ns_maps.get(ns)
+        maps = self.ns_maps.get(ns)
+        if maps is not None:
+            return maps
+        own = self.own_maps.get(ns[:NTYPES])
         if own is None:
-            own = self.ns_maps[ns] = MappingProxyType({
+            own = self.own_maps[ns[:NTYPES]] = MappingProxyType({
                 LEXICAL_ORDER[k]: found for k in range(NTYPES)
                 if ns[k] and (found := self.ns.get((k, ns[k]))) is not None
             })
@@ -81,7 +88,8 @@ class _Freezer:
                 LEXICAL_ORDER[t]: found for k, t in _CHILD_LINKS
                 if ns[k] and (found := self.ns.get((t, ns[k]))) is not None
             })
-        return own, children
+        maps = self.ns_maps[ns] = (own, children)
+        return maps
 
     def build_processes(self) -> None:
         b = self.b
@@ -89,47 +97,59 @@ class _Freezer:
         linked = b.options.from_procs
         none2: tuple[None, None] = (None, None)
         no_ns: Mapping[NamespaceType, Namespace] = MappingProxyType({})
-        procs = self.procs
+        no_maps = (no_ns, no_ns)
+        procs, tasks, ns_maps = self.procs, self.tasks, self.ns_maps
+        all_tasks = b.tasks
         for pid in sorted(b.procs):
             r = b.procs[pid]
-            own, children = self.namespaces_of(r) if linked else (no_ns, no_ns)
-            cpu, fridge = cgroups.get((pid, 0), none2)
+            if not linked:
+                own, children = no_maps
+            elif (maps := ns_maps.get(r.ns)) is not None:
+                own, children = maps
+            else:
+                own, children = self.namespaces_of(r)
+            cpu, fridge = cgroups.get(pid, none2)
             fridge_frozen = frozen.get(fridge) if fridge is not None else None
-            cpus = affinity.get(pid)
-            euid, caps = credentials.get(pid, none2)
+            cpus = affinity.get(pid) if affinity else None
+            euid, caps = credentials.get(pid, none2) if credentials else none2
             p = procs[pid] = Process(
                 pid=pid, ppid=r.ppid, cmdline=r.cmdline, euid=euid, effective_caps=caps,
                 name=r.comm, starttime=r.starttime,
                 state=r.state, nice=r.nice, priority=r.priority, policy=r.policy, cpu_cgroup=cpu,
                 fridge_cgroup=fridge, frozen=fridge_frozen, affinity=cpus, namespaces=own,
                 for_children=children)
-            main = Task(tid=pid, process=p, name=r.comm, starttime=r.starttime, state=r.state,
-                        nice=r.nice, priority=r.priority, policy=r.policy, cpu_cgroup=cpu,
-                        fridge_cgroup=fridge, frozen=fridge_frozen, affinity=cpus, namespaces=own,
-                        for_children=children)
-            threads = [main]
-            for t in b.tasks.get(pid, ()):
-                t_own, t_children = self.namespaces_of(t) if linked else (no_ns, no_ns)
-                t_cpu, t_fridge = cgroups.get((pid, t.pid), none2)
+            extra = all_tasks.get(pid)
+            if not extra:
+                continue  # the main thread is made from the process when first asked for
+            threads = []
+            for t in extra:
+                t_own, t_children = self.namespaces_of(t) if linked else no_maps
+                t_cpu, t_fridge = cgroups.get(t.pid, none2)
                 task = Task(tid=t.pid, process=p, name=t.comm, starttime=t.starttime, state=t.state,
                             nice=t.nice, priority=t.priority, policy=t.policy, cpu_cgroup=t_cpu,
                             fridge_cgroup=t_fridge,
                             frozen=frozen.get(t_fridge) if t_fridge is not None else None,
                             affinity=affinity.get(t.pid), namespaces=t_own, for_children=t_children)
                 threads.append(task)
-                self.tasks[t.pid] = task
-            set_links(p, tasks=tuple(threads))
+                tasks[t.pid] = task
+            _set(p, "_threads", tuple(threads))
         children_of: dict[int, list[Process]] = {}
         for pid, p in procs.items():
-            if p.ppid != pid and p.ppid in procs:
-                children_of.setdefault(p.ppid, []).append(p)
-        for pid, p in procs.items():
-            kids = children_of.get(pid)
-            set_links(p, parent=procs.get(p.ppid) if p.ppid != pid else None,
-                      children=tuple(kids) if kids else ())
+            ppid = p.ppid
+            if ppid != pid and (parent := procs.get(ppid)) is not None:
+                _set(p, "parent", parent)
+                kids = children_of.get(ppid)
+                if kids is None:
+                    children_of[ppid] = [p]
+                else:
+                    kids.append(p)
+        for pid, kids in children_of.items():
+            _set(procs[pid], "children", tuple(kids))
 
     def holders(self, d: NsDraft) -> tuple[Process, ...]:
         """Processes holding a namespace open by an fd, or by a socket in it."""
+        if not (d.fds or d.held_by or d.sockets):
+            return ()
         pids = {f.pid for f in d.fds}
         pids.update(d.held_by)
         for sock in d.sockets:
@@ -144,11 +164,11 @@ class _Freezer:
         for key, d in b.namespaces.items():
             ns = self.ns[key]
             links: dict[str, object] = {
-                "processes": tuple(procs[r.pid] for r in d.procs),
-                "leaders": tuple(procs[r.pid] for r in d.leaders),
+                "processes": tuple([procs[r.pid] for r in d.procs]) if d.procs else (),
+                "leaders": tuple([procs[r.pid] for r in d.leaders]) if d.leaders else (),
                 "ealdorman": procs[d.ealdorman.pid] if d.ealdorman is not None else None,
                 "loose_threads": tuple(self.tasks[t.pid] for t in sorted(d.tasks, key=lambda t: t.pid)
-                                       if t.pid in self.tasks),
+                                       if t.pid in self.tasks) if d.tasks else (),
                 "holders": self.holders(d),
             }
             owner = self.ns.get((LINK_USER, d.owner)) if d.owner else None

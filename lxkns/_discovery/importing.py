@@ -66,12 +66,13 @@ class Importer:
     def add_namespace(self, type: NamespaceType, ino: int, *, ref: Sequence[str] = (), parent: int = 0,
                       owner: int = 0, owner_uid: int | None = None, owner_name: str | None = None,
                       sources: Iterable[Source] | None = None, holders: Iterable[int] | None = None,
-                      loose_threads: Iterable[int] = (), dev: int | None = None) -> None:
+                      loose_threads: Iterable[int] = (), dev: int | None = None,
+                      stable_id: int | None = None) -> None:
         """A namespace; ``sources``/``holders`` None: derive them (dumps that lack them);
-        ``dev`` None: the nsfs device."""
+        ``dev`` None: the nsfs device; ``stable_id`` None: unknown (the Go lxkns' dumps)."""
         key = (TYPE_INDEX[type], ino)
         d = self.b.namespaces[key] = NsDraft(key[0], ino, dev=self.b.scan.nsfs_dev if dev is None else dev,
-                                             ref=tuple(ref),
+                                             stable_id=stable_id, ref=tuple(ref),
                                              parent=parent, owner=owner, owner_uid=owner_uid)
         if sources is None:
             self._derive_sources.add(key)
@@ -118,7 +119,7 @@ class Importer:
                 affinity: tuple[tuple[int, int], ...] | None) -> None:
         b = self.b
         if cpu is not None or fridge is not None:
-            b.cgroups[(pid, tid)] = (cpu, fridge)
+            b.cgroups[tid or pid] = (cpu, fridge)
         if fridge is not None and frozen is not None:
             b.frozen[fridge] = frozen
         if affinity is not None:

@@ -2,19 +2,36 @@
 
 A leader is a process in the namespace whose parent is not in it; the
 ealdorman is the oldest leader (lowest start time, then lowest PID).
+
+A process leads the namespaces in which its parent is not: where it has
+all its links in common with its parent (most processes), it leads none,
+so each process is compared with its parent once, not each namespace with
+all its members.
 """
 
 from __future__ import annotations
 
+from .._lowlevel import NTYPES
 from .builder import Builder
 
 
 def add_leaders(b: Builder) -> None:
-    for d in b.namespaces.values():
+    links = range(NTYPES)
+    procs, drafts = b.procs, b.namespaces
+    for pid in sorted(procs):  # leader lists come out sorted by PID
+        r = procs[pid]
+        parent = procs.get(r.ppid) if r.ppid != r.pid else None
+        if parent is not None and parent.ns == r.ns:
+            continue
+        for k in links:
+            ino = r.ns[k]
+            if ino and (parent is None or parent.ns[k] != ino):
+                d = drafts.get((k, ino))
+                if d is not None and d.procs:
+                    d.leaders.append(r)
+    for d in drafts.values():
         if not d.procs:
             continue
-        members = {p.pid for p in d.procs}
-        d.leaders = sorted((p for p in d.procs if p.ppid not in members), key=lambda p: p.pid)
         if not d.leaders:  # a cycle cannot happen, but a table read mid-reparenting can be odd
             d.leaders = sorted(d.procs, key=lambda p: p.pid)
         d.ealdorman = min(d.leaders, key=lambda p: (p.starttime, p.pid))

@@ -47,11 +47,13 @@ def add_hierarchy(b: Builder) -> None:
 
 
 def add_details(b: Builder) -> None:
-    """The nsfs device of every namespace (from fstat where it was opened) and the
-    creator UID of every user namespace."""
+    """The nsfs device of every namespace (from fstat where it was opened), its stable
+    ID (NS_GET_ID) and the creator UID of every user namespace."""
     recs = _records(b)
     for d in b.namespaces.values():
         r = recs.get((d.link, d.ino))
         d.dev = r.dev if r is not None and r.dev else b.scan.nsfs_dev
+        if r is not None and r.nsid:
+            d.stable_id = r.nsid
         if d.link == LINK_USER and r is not None and r.owner_uid >= 0:
             d.owner_uid = r.owner_uid

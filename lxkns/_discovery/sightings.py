@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .._lowlevel import ProcRecord
 from .._lowlevel.records import (
     LINK_NET,
     LINK_PID,
@@ -17,18 +18,30 @@ _FOR_CHILDREN = ((LINK_PID_FOR_CHILDREN, LINK_PID), (LINK_TIME_FOR_CHILDREN, LIN
 
 
 def add_from_procs(b: Builder) -> None:
-    """/proc/PID/ns/*; pid_for_children and time_for_children where they differ."""
+    """/proc/PID/ns/*; pid_for_children and time_for_children where they differ.
+
+    Processes come in PID order; most share all their links with others (a
+    container's, a host's), so the lists a set of links adds to are looked up
+    once per distinct set, not once per process and link.
+    """
     links = sorted(selected_links(b.options))
     children = [(k, t) for k, t in _FOR_CHILDREN if t in links]
+    targets: dict[tuple[int, ...], list[list[ProcRecord]]] = {}
     for r in b.procs.values():
-        for k in links:
-            ino = r.ns[k]
-            if ino:
-                b.draft(k, ino, Source.PROCESS).procs.append(r)
-        for k, t in children:
-            ino = r.ns[k]
-            if ino and ino != r.ns[t]:
-                b.draft(t, ino, Source.FOR_CHILDREN).for_children.append(r)
+        lists = targets.get(r.ns)
+        if lists is None:
+            lists = targets[r.ns] = _lists_of(b, r.ns, links, children)
+        for members in lists:
+            members.append(r)
+
+
+def _lists_of(b: Builder, ns: tuple[int, ...], links: list[int],
+              children: list[tuple[int, int]]) -> list[list[ProcRecord]]:
+    """The member lists a process with these links belongs to (drafts made on the way)."""
+    lists = [b.draft(k, ns[k], Source.PROCESS).procs for k in links if ns[k]]
+    lists += [b.draft(t, ns[k], Source.FOR_CHILDREN).for_children for k, t in children
+              if ns[k] and ns[k] != ns[t]]
+    return lists
 
 
 def add_from_tasks(b: Builder) -> None:

@@ -19,7 +19,6 @@ import stat
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
-from ..errors import ParseError
 from .records import Endpoint
 
 #: process names (comm) of engine daemons, and the kind of API each serves
@@ -215,19 +214,3 @@ def endpoints(procfs: str, cands: Iterable[Candidate],
             else:
                 by_ino[ino] = Endpoint(path, cand.kind, cand.pid)
     return list(by_ino.values()), lost
-
-
-def explicit(spec: str) -> Endpoint:
-    """An endpoint given by the caller: ``unix:///path``, ``/path``, optionally prefixed
-    with its kind (``docker:``, ``podman:``, ``containerd:``, ``cri:``)."""
-    original, kind = spec, ""
-    head, sep, rest = spec.partition(":")
-    if sep and head in ("docker", "podman", "containerd", "cri"):
-        kind, spec = head, rest
-    if spec.startswith("unix://"):
-        spec = spec[len("unix://"):]
-    elif spec.startswith("unix:"):
-        spec = spec[len("unix:"):]
-    if not spec.startswith("/"):
-        raise ParseError("engine endpoint", original, "not an absolute unix socket path")
-    return Endpoint(spec, kind, 0, explicit=True)

@@ -8,6 +8,7 @@ package imports ``lxkns._native``.
 from __future__ import annotations
 
 import errno
+from typing import Protocol
 
 from ..errors import ScanError
 from . import parsers
@@ -45,8 +46,22 @@ def native_available() -> bool:
     return _native is not None
 
 
-def scan(req: ScanRequest, *, native: bool | None = None) -> ScanResult:
-    """Scan the kernel's view of namespaces once.
+class PendingScan(Protocol):
+    """A scan whose /proc walk is done while its later steps (sockets, mount tables) may
+    still run: ``walked()`` is what the walk found (processes, threads, fds; the other
+    parts empty), ``finish()`` the whole result once the later steps are done, ``close()``
+    releases everything (call it in any case, finished or not)."""
+
+    def walked(self) -> ScanResult: ...
+
+    def finish(self) -> ScanResult: ...
+
+    def close(self) -> None: ...
+
+
+def start(req: ScanRequest, *, native: bool | None = None) -> PendingScan:
+    """Walk /proc and start the later steps of a scan; the native scanner runs them in a
+    thread of its own, so that the caller can work on the walk's records meanwhile.
 
     ``native``: True forces the compiled scanner (ScanError if missing), False
     the pure-Python one, None picks the compiled one when available.
@@ -56,15 +71,24 @@ def scan(req: ScanRequest, *, native: bool | None = None) -> ScanResult:
     if native:
         if _native is None:
             raise ScanError(errno.ENOSYS, f"the native scanner is not available: {NATIVE_IMPORT_ERROR}")
-        return _native.scan(req)
+        return _native.start(req)
     from . import pure
 
-    return pure.scan(req)
+    return pure.start(req)
+
+
+def scan(req: ScanRequest, *, native: bool | None = None) -> ScanResult:
+    """Scan the kernel's view of namespaces once (see :func:`start` for ``native``)."""
+    pending = start(req, native=native)
+    try:
+        return pending.finish()
+    finally:
+        pending.close()
 
 
 __all__ = [
     "LINK_NAMES", "LINK_TYPE", "NATIVE_IMPORT_ERROR", "NLINKS", "NTYPES", "BindMountRecord",
     "Failure", "FailureRecord", "FdRecord", "Missing", "MntnsRecord", "NsRecord", "Origin",
-    "ProcRecord", "ScanFlags", "ScanRequest", "ScanResult", "SocketRecord", "native_available",
-    "parsers", "scan",
+    "PendingScan", "ProcRecord", "ScanFlags", "ScanRequest", "ScanResult", "SocketRecord",
+    "native_available", "parsers", "scan", "start",
 ]

@@ -8,14 +8,17 @@ handing out error codes. Nothing outside this module touches ``ffi``/``lib``.
 from __future__ import annotations
 
 import os
-import struct
-from typing import Any, NewType
+from collections.abc import Iterator
+from operator import itemgetter
+from typing import Any
 
 from lxkns._native import ffi, lib
 
 from ..errors import ParseError, ScanError
+from .layouts import Layout
 from .parsers import MountInfo, StatFields, mount_options_of, super_options_of, tags_of
 from .records import (
+    NLINKS,
     BindMountRecord,
     FailureRecord,
     FdRecord,
@@ -29,30 +32,17 @@ from .records import (
     SocketRecord,
 )
 
-#: a scan in progress: the cdata ``struct lxkns_scan *`` of lxkns_scan_new, opaque to all
-#: but the functions here (a type of its own, so that nothing else can be passed for it)
-Handle = NewType("Handle", object)
+Handle = Any  # a cdata `struct lxkns_scan *`
 
-_PROC = struct.Struct("=9q10Q10Q")
-_FD = struct.Struct("=4qQ")
-_SOCK = struct.Struct("=Q2qQq")
-_MNTNS = struct.Struct("=Q3q2Qq")
-_MOUNT = struct.Struct("=Q4q7Q12Qq")
-_BIND = struct.Struct("=QqQ2Qq")
-_NS = struct.Struct("=2Q2q2Q5q")
-_FAIL = struct.Struct("=5q")
-_STAT = struct.Struct("=8q2Q")
-
-for _layout, _ctype in (
-    (_PROC, "struct lxkns_proc"), (_FD, "struct lxkns_fd"), (_SOCK, "struct lxkns_socket"),
-    (_MNTNS, "struct lxkns_mntns"), (_MOUNT, "struct lxkns_mount"), (_BIND, "struct lxkns_bindmount"),
-    (_NS, "struct lxkns_ns"),
-    (_FAIL, "struct lxkns_failure"), (_STAT, "struct lxkns_stat"),
-):
-    if _layout.size != ffi.sizeof(_ctype):  # pragma: no cover - a build that drifted from this file
-        raise ImportError(f"lxkns._native: {_ctype} has an unexpected size")
-
-_NO_NS = (0,) * 10
+_PROC = Layout(ffi, "struct lxkns_proc")
+_FD = Layout(ffi, "struct lxkns_fd")
+_SOCK = Layout(ffi, "struct lxkns_socket")
+_MNTNS = Layout(ffi, "struct lxkns_mntns")
+_MOUNT = Layout(ffi, "struct lxkns_mount")
+_BIND = Layout(ffi, "struct lxkns_bindmount")
+_NS = Layout(ffi, "struct lxkns_ns")
+_FAIL = Layout(ffi, "struct lxkns_failure")
+_TEXT = Layout(ffi, "struct lxkns_text")
 
 
 def _raise(code: int, what: str) -> None:
@@ -66,7 +56,7 @@ def scan_new(procfs: str, flags: int, link_mask: int) -> Handle:
     if handle == ffi.NULL:
         err = ffi.errno
         raise ScanError(err, f"cannot open procfs root {procfs!r}: {os.strerror(err)}")
-    return Handle(handle)
+    return handle
 
 
 def scan_walk(handle: Handle, workers: int) -> None:
@@ -89,103 +79,179 @@ def scan_free(handle: Handle) -> None:
     lib.lxkns_scan_free(handle)
 
 
-def _array(getter: Any, handle: Handle, ctype: str, layout: struct.Struct) -> list[tuple[Any, ...]]:
-    out = ffi.new(ctype + " **")
+def _array(getter: Any, handle: Handle, layout: Layout) -> Iterator[Any]:
+    """The records a getter returns, as named tuples."""
+    out = ffi.new(layout.ctype + " **")
     n = getter(handle, out)
     if not n:
-        return []
-    return list(layout.iter_unpack(ffi.buffer(out[0], n * layout.size)))
+        return iter(())
+    return layout.unpack(ffi.buffer(out[0], n * layout.size))
 
 
 def _text(strings: bytes, off: int, length: int) -> str:
     return strings[off : off + length].decode("utf-8", "surrogateescape")
 
 
-def _proc(strings: bytes, r: tuple[Any, ...]) -> ProcRecord:
-    cmd_off, cmd_len = r[21], r[22]
-    cmdline: tuple[str, ...] = ()
-    if cmd_len:
-        raw = strings[cmd_off : cmd_off + cmd_len].rstrip(b"\0")
-        cmdline = tuple(a.decode("utf-8", "surrogateescape") for a in raw.split(b"\0"))
-    nspid = tuple(int(p) for p in strings[r[25] : r[25] + r[26]].split()) if r[26] else ()
-    return ProcRecord(
-        r[0], r[1], r[2], chr(r[3]), r[4], r[5], r[6], r[7], r[8], r[9:19],
-        _text(strings, r[19], r[20]), cmdline, _text(strings, r[23], r[24]) if r[24] else "", nspid,
-        _text(strings, r[27], r[28]) if r[28] else "",
-    )
+class _Texts:
+    """The scan's distinct texts (lxkns_scan_texts), each decoded once, as a record needs it."""
+
+    def __init__(self, strings: bytes, handle: Handle) -> None:
+        self.raw = [strings[t.off : t.off + t.len] for t in _array(lib.lxkns_scan_texts, handle, _TEXT)]
+        self.text = [b.decode("utf-8", "surrogateescape") for b in self.raw]
+        self._cmdlines: dict[int, tuple[str, ...]] = {0: ()}
+        self._nspids: dict[int, tuple[int, ...]] = {0: ()}
+
+    def cmdline(self, i: int) -> tuple[str, ...]:
+        found = self._cmdlines.get(i)
+        if found is None:
+            args = self.raw[i].rstrip(b"\0").split(b"\0")
+            found = self._cmdlines[i] = tuple(a.decode("utf-8", "surrogateescape") for a in args)
+        return found
+
+    def nspid(self, i: int) -> tuple[int, ...]:
+        found = self._nspids.get(i)
+        if found is None:
+            found = self._nspids[i] = tuple(int(p) for p in self.raw[i].split())
+        return found
+
+
+_PROC_FIELDS = ("pid", "tgid", "ppid", "state", "starttime", "nice", "priority", "policy", "nthreads",
+                "comm", "cmdline", "cgroup", "nspid", "affinity")
+_PROC_PICK = itemgetter(*(_PROC.at(name) for name in _PROC_FIELDS))
+_PROC_NS = slice(_PROC.at("ns"), _PROC.at("ns") + NLINKS)
+
+
+def _procs(getter: Any, handle: Handle, texts: _Texts) -> tuple[ProcRecord, ...]:
+    """The process or task records of the scan (the hot loop of reading a scan)."""
+    out = ffi.new(_PROC.ctype + " **")
+    n = getter(handle, out)
+    if not n:
+        return ()
+    text, cmdline, nspid, pick, ns = texts.text, texts.cmdline, texts.nspid, _PROC_PICK, _PROC_NS
+    found = []
+    for r in _PROC.flat(ffi.buffer(out[0], n * _PROC.size)):
+        pid, tgid, ppid, state, start, nice, prio, policy, nthreads, comm, cmd, cg, nsp, aff = pick(r)
+        found.append(ProcRecord(pid, tgid, ppid, chr(state), start, nice, prio, policy, nthreads, r[ns],
+                                text[comm], cmdline(cmd) if cmd else (), text[cg],
+                                nspid(nsp) if nsp else (), text[aff]))
+    return tuple(found)
 
 
 def _mount_tables(strings: bytes, handle: Handle) -> dict[int, list[MountInfo]]:
     """The statmount() records of the scan, as mount tables by mount namespace."""
     tables: dict[int, list[MountInfo]] = {}
     has_subtype, has_source, has_opts = lib.LXKNS_HAS_SUBTYPE, lib.LXKNS_HAS_SOURCE, lib.LXKNS_HAS_OPTS
-    for r in _array(lib.lxkns_scan_mounts_list, handle, "struct lxkns_mount", _MOUNT):
-        has = r[24]
-        fstype = strings[r[16] : r[16] + r[17]].decode("utf-8", "surrogateescape")
-        if has & has_subtype and r[19]:
-            fstype += "." + strings[r[18] : r[18] + r[19]].decode("utf-8", "surrogateescape")
-        opts = strings[r[22] : r[22] + r[23]].decode("utf-8", "surrogateescape") if has & has_opts else None
-        table = tables.get(r[0])
+    for r in _array(lib.lxkns_scan_mounts_list, handle, _MOUNT):
+        fstype = _text(strings, r.fstype_off, r.fstype_len)
+        if r.has & has_subtype and r.subtype_len:
+            fstype += "." + _text(strings, r.subtype_off, r.subtype_len)
+        opts = _text(strings, r.opts_off, r.opts_len) if r.has & has_opts else None
+        table = tables.get(r.mntns)
         if table is None:
-            table = tables[r[0]] = []
+            table = tables[r.mntns] = []
         table.append(MountInfo(
-            r[1], r[2], r[3], r[4],
-            strings[r[12] : r[12] + r[13]].decode("utf-8", "surrogateescape"),
-            strings[r[14] : r[14] + r[15]].decode("utf-8", "surrogateescape"),
-            mount_options_of(r[5]), tags_of(r[6], r[7], r[8], r[9]), fstype,
-            strings[r[20] : r[20] + r[21]].decode("utf-8", "surrogateescape") if has & has_source
-            else "none",
-            super_options_of(r[10], opts),
+            r.mount_id, r.parent_id, r.major, r.minor, _text(strings, r.root_off, r.root_len),
+            _text(strings, r.point_off, r.point_len),
+            mount_options_of(r.attr), tags_of(r.propagation, r.peer_group, r.master, r.propagate_from),
+            fstype, _text(strings, r.source_off, r.source_len) if r.has & has_source else "none",
+            super_options_of(r.sb_flags, opts),
         ))
     return tables
 
 
-def scan_records(handle: Handle, req: ScanRequest) -> ScanResult:
-    """Copy every record array out of the scan (before scan_free)."""
+def _strings(handle: Handle) -> bytes:
     sp = ffi.new("char **")
     n = lib.lxkns_scan_strings(handle, sp)
-    strings = bytes(ffi.buffer(sp[0], n)) if n else b""
-    procs = tuple(_proc(strings, r)
-                  for r in _array(lib.lxkns_scan_procs, handle, "struct lxkns_proc", _PROC))
-    tasks = tuple(_proc(strings, r)
-                  for r in _array(lib.lxkns_scan_tasks, handle, "struct lxkns_proc", _PROC))
-    fds = tuple(FdRecord(*r) for r in _array(lib.lxkns_scan_fds, handle, "struct lxkns_fd", _FD))
-    socks = tuple(SocketRecord(*r)
-                  for r in _array(lib.lxkns_scan_socks, handle, "struct lxkns_socket", _SOCK))
+    return bytes(ffi.buffer(sp[0], n)) if n else b""
+
+
+def _walked(handle: Handle, texts: _Texts) -> ScanResult:
+    """What the walk found: processes, threads, fds (read while the later steps may run)."""
+    return ScanResult(
+        _procs(lib.lxkns_scan_procs, handle, texts), _procs(lib.lxkns_scan_tasks, handle, texts),
+        tuple(FdRecord(r.pid, r.fd, r.kind, r.link, r.ino) for r in _array(lib.lxkns_scan_fds, handle, _FD)),
+        (), (), (), (), (), Missing(0), lib.lxkns_scan_nsfs_dev(handle), lib.lxkns_scan_self_pidns(handle),
+        "native",
+    )
+
+
+def _finished(handle: Handle, req: ScanRequest, walked: ScanResult) -> ScanResult:
+    """Everything else, once the later steps are done."""
+    strings = _strings(handle)
+    socks = tuple(SocketRecord(r.ino, r.pid, r.fd, r.netns, r.err)
+                  for r in _array(lib.lxkns_scan_socks, handle, _SOCK))
     keep = bool(req.flags & ScanFlags.KEEP_MOUNTINFO)
     tables = _mount_tables(strings, handle) if req.flags & ScanFlags.LISTMOUNT else {}
     listed = lib.LXKNS_VIA_LISTMOUNT
     mntns = tuple(
-        MntnsRecord(r[0], r[1], r[2], r[3],
-                    _text(strings, r[4], r[5]) if keep and not r[3] and r[6] != listed else None,
-                    tuple(tables.get(r[0], ())) if r[6] == listed else None)
-        for r in _array(lib.lxkns_scan_mntnss, handle, "struct lxkns_mntns", _MNTNS)
+        MntnsRecord(r.ino, r.pid, r.tid, r.err,
+                    _text(strings, r.text_off, r.text_len) if keep and not r.err and r.method != listed
+                    else None,
+                    tuple(tables.get(r.ino, ())) if r.method == listed else None)
+        for r in _array(lib.lxkns_scan_mntnss, handle, _MNTNS)
     )
-    binds = tuple(
-        BindMountRecord(r[0], r[1], r[2], _text(strings, r[3], r[4]), r[5])
-        for r in _array(lib.lxkns_scan_bindmounts, handle, "struct lxkns_bindmount", _BIND)
-    )
-    nss = tuple(NsRecord(*r) for r in _array(lib.lxkns_scan_nss, handle, "struct lxkns_ns", _NS))
-    fails = tuple(FailureRecord(*r)
-                  for r in _array(lib.lxkns_scan_failures, handle, "struct lxkns_failure", _FAIL))
-    return ScanResult(
-        procs, tasks, fds, socks, mntns, binds, nss, fails,
-        Missing(lib.lxkns_scan_features(handle)), lib.lxkns_scan_nsfs_dev(handle),
-        lib.lxkns_scan_self_pidns(handle), "native",
-    )
+    binds = tuple(BindMountRecord(r.mntns, r.link, r.ino, _text(strings, r.path_off, r.path_len), r.err)
+                  for r in _array(lib.lxkns_scan_bindmounts, handle, _BIND))
+    nss = tuple(NsRecord(r.ino, r.dev, r.link, r.origin, r.owner, r.parent, r.owner_uid, r.open_err,
+                         r.owner_err, r.parent_err, r.uid_err, r.nsid, r.id_err)
+                for r in _array(lib.lxkns_scan_nss, handle, _NS))
+    fails = tuple(FailureRecord(r.what, r.pid, r.tid, r.arg, r.err)
+                  for r in _array(lib.lxkns_scan_failures, handle, _FAIL))
+    return walked._replace(sockets=socks, mntns=mntns, bindmounts=binds, namespaces=nss, failures=fails,
+                           missing=Missing(lib.lxkns_scan_features(handle)))
+
+
+class PendingScan:
+    """A native scan whose walk is done and whose later steps (sockets, mount tables) run in
+    a thread of the scanner's own meanwhile: :meth:`walked` reads what the walk found,
+    :meth:`finish` waits for the rest; :meth:`close` releases the scan (always call it)."""
+
+    def __init__(self, req: ScanRequest) -> None:
+        self._req = req
+        self._handle: Handle = scan_new(req.procfs, int(req.flags), req.link_mask)
+        self._walked: ScanResult | None = None
+        try:
+            scan_walk(self._handle, req.workers)
+            self._texts = _Texts(_strings(self._handle), self._handle)  # before the strings grow
+            _raise(lib.lxkns_scan_finish_start(self._handle, int(req.mounts)),
+                   "starting to read sockets and mount namespaces")
+        except BaseException:
+            self.close()
+            raise
+
+    def walked(self) -> ScanResult:
+        if self._walked is None:
+            self._walked = _walked(self._handle, self._texts)
+        return self._walked
+
+    def finish(self) -> ScanResult:
+        walked = self.walked()
+        _raise(lib.lxkns_scan_finish_wait(self._handle), "reading sockets and mount namespaces")
+        return _finished(self._handle, self._req, walked)
+
+    def close(self) -> None:
+        if self._handle is not None:
+            scan_free(self._handle)  # waits for the later steps if they still run
+            self._handle = None
+
+
+def scan_records(handle: Handle, req: ScanRequest) -> ScanResult:
+    """Copy every record array out of a scan whose steps are all done (before scan_free)."""
+    return _finished(handle, req, _walked(handle, _Texts(_strings(handle), handle)))
+
+
+def start(req: ScanRequest) -> PendingScan:
+    """Walk /proc natively and start the later steps; see :func:`lxkns._lowlevel.start`."""
+    return PendingScan(req)
 
 
 def scan(req: ScanRequest) -> ScanResult:
     """Run a whole scan natively; see :func:`lxkns._lowlevel.scan`."""
-    handle = scan_new(req.procfs, int(req.flags), req.link_mask)
+    pending = PendingScan(req)
     try:
-        scan_walk(handle, req.workers)
-        scan_sockets(handle)
-        if req.mounts:
-            scan_mounts(handle)
-        return scan_records(handle, req)
+        return pending.finish()
     finally:
-        scan_free(handle)
+        pending.close()
 
 
 def parse_stat(data: bytes) -> StatFields:
@@ -234,7 +300,7 @@ def constants() -> dict[str, int]:
     """The kernel constants the module was compiled with."""
     names = ("CLONE_NEWNS", "CLONE_NEWCGROUP", "CLONE_NEWUTS", "CLONE_NEWIPC", "CLONE_NEWUSER",
              "CLONE_NEWPID", "CLONE_NEWNET", "CLONE_NEWTIME", "CLONE_FS", "NS_GET_USERNS",
-             "NS_GET_PARENT", "NS_GET_NSTYPE", "NS_GET_OWNER_UID", "SIOCGSKNS",
+             "NS_GET_PARENT", "NS_GET_NSTYPE", "NS_GET_OWNER_UID", "NS_GET_ID", "SIOCGSKNS",
              "SYS_pidfd_open", "SYS_pidfd_getfd", "SYS_openat2", "RESOLVE_IN_ROOT",
              "RESOLVE_NO_MAGICLINKS")
     return {name: int(getattr(lib, name)) for name in names}

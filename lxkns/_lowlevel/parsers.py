@@ -2,7 +2,7 @@
 
 Pure functions, shared by the pure-Python scanner and the discovery stages.
 The stat, ``type:[ino]`` and octal-escape parsers accept exactly what their
-C twins in ``_native/lxkns_native.c`` accept; the test suite checks that with
+C twins in ``_native/parse.c`` accept; the test suite checks that with
 hypothesis.
 """
 
@@ -11,11 +11,10 @@ from __future__ import annotations
 import functools
 from typing import NamedTuple
 
+from .._nstext import TYPE_NAMES, parse_nslink
 from ..errors import ParseError
 from .records import NTYPES
 
-TYPE_NAMES: tuple[str, ...] = ("cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts")
-_TYPE_INDEX = {name.encode(): i for i, name in enumerate(TYPE_NAMES)}
 _INT64_MAX = (1 << 63) - 1
 _INT32_MAX = (1 << 31) - 1
 _DIGITS = frozenset(b"0123456789")
@@ -86,25 +85,6 @@ def parse_stat(data: bytes) -> StatFields:
     if policy is None or not 0 <= policy <= 7:
         raise ParseError("stat line", data, "bad scheduling policy")
     return StatFields(pid, comm, chr(toks[0][0]), ppid, nice, nthreads, starttime, priority, policy)
-
-
-def parse_nslink(text: str | bytes) -> tuple[int, int]:
-    """Parse ``net:[4026531840]`` into (type index, inode); exact form only."""
-    data = text.encode("utf-8", "surrogateescape") if isinstance(text, str) else text
-    colon = data.find(b":")
-    t = _TYPE_INDEX.get(data[:colon]) if colon >= 0 else None
-    if t is None:
-        raise ParseError("namespace text", text, "unknown namespace type")
-    rest = data[colon + 1 :]
-    if len(rest) < 3 or rest[:1] != b"[" or rest[-1:] != b"]":
-        raise ParseError("namespace text", text, "expected 'type:[inode]'")
-    digits = rest[1:-1]
-    if not all(c in _DIGITS for c in digits):
-        raise ParseError("namespace text", text, "inode is not a decimal number")
-    ino = int(digits)
-    if not 0 < ino < 1 << 64:
-        raise ParseError("namespace text", text, "inode out of range")
-    return t, ino
 
 
 def try_nslink(data: bytes) -> tuple[int, int] | None:

@@ -1,7 +1,7 @@
 """The pure-Python scanner: the same scan as the native helper, slower.
 
 It serves where the compiled module cannot be loaded, and the test suite
-runs it against the native one. It follows lxkns_native.c step by step
+runs it against the native one. It follows the C units in ``_native/`` step by step
 (single-threaded), so both return the same records.
 """
 
@@ -63,6 +63,8 @@ class _Ent:
     owner_err: int = 0
     parent_err: int = 0
     uid_err: int = 0
+    nsid: int = 0
+    id_err: int = 0
     ctx_pid: int = 0
     ctx_tid: int = 0
     ctx_start: int = 0
@@ -74,7 +76,7 @@ class _Ent:
     def record(self) -> NsRecord:
         return NsRecord(self.ino, self.dev, self.link, self.origin, self.owner, self.parent,
                         self.owner_uid, self.open_err, self.owner_err, self.parent_err,
-                        self.uid_err)
+                        self.uid_err, self.nsid, self.id_err)
 
 
 def _read(dirfd: int, name: str) -> bytes:
@@ -145,6 +147,15 @@ class _Scan:
         if st.st_ino != ent.ino:
             ent.open_err = errno.ESTALE
             return
+        if self.missing & Missing.NS_ID:
+            ent.id_err = errno.ENOTTY
+        else:
+            try:
+                ent.nsid = syscalls.ns_id(fd)
+            except OSError as exc:
+                ent.id_err = _err(exc)
+                if exc.errno in (errno.ENOTTY, errno.EINVAL):
+                    self.missing |= Missing.NS_ID
         if not self.flags & ScanFlags.META:
             return
         if ent.link == LINK_USER:
@@ -610,30 +621,67 @@ class _Scan:
         os.close(self.procfd)
 
 
-def scan(req: ScanRequest) -> ScanResult:
-    """Run a whole scan in Python; see :func:`lxkns._lowlevel.scan`."""
-    try:
-        procfd = os.open(req.procfs, _O_PATH_DIR)
-    except OSError as exc:
-        err = _err(exc)
-        raise ScanError(err, f"cannot open procfs root {req.procfs!r}: {os.strerror(err)}") from exc
-    s = _Scan(req, procfd)
-    try:
-        with contextlib.suppress(OSError):
-            s.nsfs_dev = os.stat("/proc/self/ns/net").st_dev
+class PendingScan:
+    """A pure-Python scan whose walk is done; :meth:`finish` reads sockets and mount tables
+    (in the calling thread: the same steps as the native scanner, one after the other)."""
+
+    def __init__(self, req: ScanRequest) -> None:
         try:
-            parsed = parsers.try_nslink(os.fsencode(os.readlink("self/ns/pid", dir_fd=procfd)))
-            s.self_pidns = parsed[1] if parsed else 0
-        except OSError:
-            pass
-        s.walk()
+            procfd = os.open(req.procfs, _O_PATH_DIR)
+        except OSError as exc:
+            err = _err(exc)
+            raise ScanError(err, f"cannot open procfs root {req.procfs!r}: {os.strerror(err)}") from exc
+        self._s: _Scan | None = _Scan(req, procfd)
+        s = self._s
+        try:
+            with contextlib.suppress(OSError):
+                s.nsfs_dev = os.stat("/proc/self/ns/net").st_dev
+            try:
+                parsed = parsers.try_nslink(os.fsencode(os.readlink("self/ns/pid", dir_fd=procfd)))
+                s.self_pidns = parsed[1] if parsed else 0
+            except OSError:
+                pass
+            s.walk()
+        except BaseException:
+            self.close()
+            raise
+
+    def _scan(self) -> _Scan:
+        if self._s is None:
+            raise ScanError(errno.EBADF, "the scan is closed")
+        return self._s
+
+    def walked(self) -> ScanResult:
+        s = self._scan()
+        return ScanResult(tuple(s.procs), tuple(s.tasks), tuple(s.fds), (), (), (), (), (), Missing(0),
+                          s.nsfs_dev, s.self_pidns, "python")
+
+    def finish(self) -> ScanResult:
+        s = self._scan()
         s.scan_sockets()
-        if req.mounts:
+        if s.req.mounts:
             s.scan_mounts()
         return ScanResult(
             tuple(s.procs), tuple(s.tasks), tuple(s.fds), tuple(s.sockets), tuple(s.mntns),
             tuple(s.binds), tuple(e.record() for e in s.table.values()), tuple(s.fails),
             s.missing, s.nsfs_dev, s.self_pidns, "python",
         )
+
+    def close(self) -> None:
+        if self._s is not None:
+            self._s.close()
+            self._s = None
+
+
+def start(req: ScanRequest) -> PendingScan:
+    """Walk /proc in Python; see :func:`lxkns._lowlevel.start`."""
+    return PendingScan(req)
+
+
+def scan(req: ScanRequest) -> ScanResult:
+    """Run a whole scan in Python; see :func:`lxkns._lowlevel.scan`."""
+    pending = PendingScan(req)
+    try:
+        return pending.finish()
     finally:
-        s.close()
+        pending.close()

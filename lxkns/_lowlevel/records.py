@@ -85,6 +85,7 @@ class Missing(enum.IntFlag):
     OWNER_UID = 0x08
     SIOCGSKNS = 0x10
     LISTMOUNT = 0x20
+    NS_ID = 0x40
 
 
 class ProcRecord(NamedTuple):
@@ -170,6 +171,8 @@ class NsRecord(NamedTuple):
     owner_err: int
     parent_err: int
     uid_err: int
+    nsid: int = 0  # NS_GET_ID: the 64-bit ID the kernel never reuses, 0 = unknown
+    id_err: int = 0
 
 
 class FailureRecord(NamedTuple):

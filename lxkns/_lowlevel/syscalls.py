@@ -11,6 +11,7 @@ import errno
 import fcntl
 import os
 import platform
+import sys
 
 # Syscall numbers are the same on every architecture that uses the generic
 # table (x86-64 included) for these recent calls.
@@ -123,9 +124,19 @@ def ns_owner(fd: int) -> int:
     """NS_GET_USERNS: a new fd of the user namespace owning a namespace."""
     return fcntl.ioctl(fd, NS_GET_USERNS)
 
-# ioctl request numbers: _IO(0xb7, n) from linux/nsfs.h, SIOCGSKNS from linux/sockios.h
+
+def ns_id(fd: int) -> int:
+    """NS_GET_ID: the 64-bit ID of a namespace, never reused (kernel 6.18; ENOTTY before)."""
+    buf = bytearray(8)
+    fcntl.ioctl(fd, NS_GET_ID, buf, True)
+    return int.from_bytes(buf, sys.byteorder)
+
+
+# ioctl request numbers: _IO(0xb7, n) and _IOR(0xb7, 13, __u64) from linux/nsfs.h,
+# SIOCGSKNS from linux/sockios.h
 NS_GET_USERNS = 0xB701
 NS_GET_PARENT = 0xB702
 NS_GET_NSTYPE = 0xB703
 NS_GET_OWNER_UID = 0xB704
+NS_GET_ID = 0x8008B70D
 SIOCGSKNS = 0x894C

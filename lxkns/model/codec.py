@@ -3,8 +3,9 @@
 The model knows nothing of JSON: :mod:`lxkns.wire` (a view above the model)
 implements :class:`WireCodec` and registers itself here when it is
 imported, and ``Discovery.to_json()`` / ``Discovery.from_json()`` call
-whatever is registered. ``import lxkns`` imports :mod:`lxkns.wire`, so the
-codec is always there for users of the package.
+whatever is registered. ``import lxkns`` registers a stand-in that imports
+:mod:`lxkns.wire` on first use, so the codec is always there for users of
+the package.
 """
 
 from __future__ import annotations
@@ -45,6 +46,11 @@ def register(codec: WireCodec) -> None:
     """Make ``codec`` the one ``Discovery.to_json()`` and friends use."""
     global _registered
     _registered = codec
+
+
+def registered() -> bool:
+    """Whether a codec has been registered."""
+    return _registered is not None
 
 
 def codec() -> WireCodec:

@@ -35,10 +35,19 @@ class Namespace:
     it while their process is attached to another namespace of this type;
     ``holders`` the processes keeping it open through an fd or (network
     namespaces) a socket, wherever they are attached themselves.
+
+    ``id`` (nsfs device and inode) identifies a namespace within one
+    discovery only: the kernel reuses an inode number as soon as its
+    namespace is gone. ``stable_id`` is the kernel's own 64-bit namespace
+    ID (ioctl NS_GET_ID, Linux 6.18 and later), which is never reused while
+    the system runs: None where the kernel lacks it (a diagnostic says so),
+    where the namespace could not be opened, or in a dump without it.
+    Compare namespaces of two discoveries by :attr:`stable_key`.
     """
 
     id: NamespaceID
     type: NamespaceType
+    stable_id: int | None = None
     ref: NamespaceRef = ()
     sources: frozenset[Source] = frozenset()
     owner: UserNamespace | None = None
@@ -51,6 +60,15 @@ class Namespace:
     @property
     def ino(self) -> int:
         return self.id.ino
+
+    @property
+    def stable_key(self) -> tuple[int, int] | tuple[int, int, int]:
+        """What identifies this namespace across discoveries: (type, stable ID) where the
+        kernel gave one, else (type, device, inode), which holds only as long as the
+        namespace lives (its inode may go to a new namespace afterwards)."""
+        if self.stable_id is not None:
+            return (int(self.type), self.stable_id)
+        return (int(self.type), self.id.dev, self.id.ino)
 
     @property
     def type_id(self) -> str:

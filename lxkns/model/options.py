@@ -8,6 +8,7 @@ from typing import Any
 import attrs
 from typing_extensions import Self
 
+from ..errors import ParseError
 from .types import ALL_TYPES, NamespaceType, types_of
 
 
@@ -15,15 +16,34 @@ def _types(value: NamespaceType | int | str | Iterable[NamespaceType | str]) -> 
     return types_of(value)
 
 
+#: the kinds of engine API an endpoint text may name as its prefix (``podman:unix:///...``)
+ENGINE_KINDS = ("docker", "podman", "containerd", "cri")
+
+
+def parse_endpoint(spec: str) -> tuple[str, str]:
+    """An engine endpoint text -> (kind, socket path): ``unix:///path``, ``unix:/path`` or
+    ``/path``, optionally prefixed with its kind (``docker:``, ``podman:``, ``containerd:``,
+    ``cri:``); kind "" when not given. ParseError for anything else."""
+    original, kind = spec, ""
+    head, sep, rest = spec.partition(":")
+    if sep and head in ENGINE_KINDS:
+        kind, spec = head, rest
+    if spec.startswith("unix://"):
+        spec = spec[len("unix://"):]
+    elif spec.startswith("unix:"):
+        spec = spec[len("unix:"):]
+    if not spec.startswith("/"):
+        raise ParseError("engine endpoint", original, "not an absolute unix socket path")
+    return kind, spec
+
+
 def _endpoints(value: str | Iterable[str]) -> tuple[str, ...]:
     """Endpoint texts, checked now (ParseError) rather than when discovery runs."""
-    from .._engines.detect import explicit
-
     values = (value,) if isinstance(value, str) else tuple(value)
     for v in values:
         if not isinstance(v, str):
             raise TypeError(f"an engine endpoint must be a str, not {type(v).__name__}")
-        explicit(v)
+        parse_endpoint(v)
     return values
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from .namespaces import Namespace
 
 _NO_NAMESPACES: Mapping[NamespaceType, Namespace] = MappingProxyType({})
+_MAIN_THREADS = threading.Lock()  # makes each process' main thread object exactly once
 
 
 @attrs.frozen(eq=False, repr=False, kw_only=True)
@@ -47,6 +49,7 @@ class Process(_Common):
     ``effective_caps`` (the ``CapEff`` bit mask) come from its status file
     when credentials were discovered, else they are None. ``container`` is
     set on the initial process of a container only, not on its descendants.
+    ``tasks`` are its threads, the main one first.
     """
 
     pid: int = 0
@@ -56,8 +59,30 @@ class Process(_Common):
     effective_caps: int | None = None
     parent: Process | None = None
     children: tuple[Process, ...] = ()
-    tasks: tuple[Task, ...] = ()
+    # ``tasks=`` gives all threads; a discovery gives only the threads other than the main one
+    # (``threads=``): the main thread's object has the process' own values and is made when
+    # ``tasks`` is first asked for (most programs never look at most main threads)
+    _tasks: tuple[Task, ...] | None = None
+    _threads: tuple[Task, ...] = ()
     container: Container | None = None
+
+    @property
+    def tasks(self) -> tuple[Task, ...]:
+        """All threads of this process, the main one (``tid == pid``) first."""
+        tasks = self._tasks
+        if tasks is None:
+            with _MAIN_THREADS:
+                tasks = self._tasks
+                if tasks is None:
+                    main = Task(tid=self.pid, process=self, name=self.name, starttime=self.starttime,
+                                state=self.state, nice=self.nice, priority=self.priority,
+                                policy=self.policy, cpu_cgroup=self.cpu_cgroup,
+                                fridge_cgroup=self.fridge_cgroup, frozen=self.frozen,
+                                affinity=self.affinity, namespaces=self.namespaces,
+                                for_children=self.for_children)
+                    tasks = (main, *self._threads)
+                    object.__setattr__(self, "_tasks", tasks)
+        return tasks
 
     @property
     def basename(self) -> str:

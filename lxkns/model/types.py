@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 
 import attrs
 
+from .._nstext import TYPE_NAMES, parse_nslink
 from ..errors import ParseError
 
 
@@ -62,9 +63,8 @@ LEXICAL_ORDER: tuple[NamespaceType, ...] = (
     NamespaceType.CGROUP, NamespaceType.IPC, NamespaceType.MNT, NamespaceType.NET,
     NamespaceType.PID, NamespaceType.TIME, NamespaceType.USER, NamespaceType.UTS,
 )
-_TYPE_NAMES = ("cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts")
-_NAMES: dict[int, str] = {int(t): n for t, n in zip(LEXICAL_ORDER, _TYPE_NAMES, strict=True)}
-_BY_NAME: dict[str, NamespaceType] = {n: t for t, n in zip(LEXICAL_ORDER, _TYPE_NAMES, strict=True)}
+_NAMES: dict[int, str] = {int(t): n for t, n in zip(LEXICAL_ORDER, TYPE_NAMES, strict=True)}
+_BY_NAME: dict[str, NamespaceType] = {n: t for t, n in zip(LEXICAL_ORDER, TYPE_NAMES, strict=True)}
 ALL_TYPES = NamespaceType(sum(int(t) for t in LEXICAL_ORDER))
 
 
@@ -132,8 +132,6 @@ def ref_text(ref: NamespaceRef) -> str:
 
 def parse_type_id(text: str) -> tuple[NamespaceType, int]:
     """``"net:[4026531833]"`` -> (NET, 4026531833); ParseError if malformed."""
-    from .._lowlevel.parsers import parse_nslink
-
     link, ino = parse_nslink(text)
     return LEXICAL_ORDER[link], ino
 

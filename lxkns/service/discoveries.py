@@ -54,7 +54,7 @@ class Discoveries:
 
     def scanner_name(self) -> str:
         """Which scanner the discoveries use, ``native`` or ``python``."""
-        from .. import native_available
+        from .._lowlevel import native_available
 
         if self.config.native is False or not native_available():
             return "python"

@@ -128,8 +128,19 @@ def _table(value: Any, path: Path) -> tuple[list[MountInfo], list[bool]]:
         if info.mount_id in seen:
             fail(path, f"mount ID {info.mount_id} appears twice")
         seen.add(info.mount_id)
-    # a dump keeps the order on each path, not across paths: order by mount ID, stably
+    # a dump keeps the order on each path, not across paths: order by mount ID, but keep the
+    # dump's order on each path (the kernel reuses freed mount IDs: a later mount on a path
+    # may have a lower ID than the one it covers)
     order = sorted(range(len(entries)), key=lambda i: entries[i][0].mount_id)
+    on_path: dict[str, list[int]] = {}
+    for i, (info, _) in enumerate(entries):
+        on_path.setdefault(info.mount_point, []).append(i)
+    slots: dict[str, list[int]] = {}
+    for pos, i in enumerate(order):
+        slots.setdefault(entries[i][0].mount_point, []).append(pos)
+    for point, members in on_path.items():
+        for pos, i in zip(slots[point], members, strict=True):
+            order[pos] = i
     return [entries[i][0] for i in order], [entries[i][1] for i in order]
 
 

@@ -4,8 +4,9 @@ Relations are written as inodes and PIDs: ``owner``, ``parent``,
 ``children``, ``possessions`` (owned non-user namespaces, which the Go
 lxkns declares but never writes), ``leaders``, ``ealdorman``,
 ``loose-threads``; ours add ``sources`` (where it was found),
-``holders`` (processes keeping it open) and ``dev`` (only where its device
-is not the discovery's ``nsfs-dev``). Reading takes ``parent`` and
+``holders`` (processes keeping it open), ``dev`` (only where its device
+is not the discovery's ``nsfs-dev``) and ``stable-id`` (the kernel's 64-bit
+namespace ID, NS_GET_ID, where known; dumps without it still load). Reading takes ``parent`` and
 ``owner`` (and ``loose-threads``) as the truth; children, possessions,
 leaders and the ealdorman follow from them and from the process table, as
 in a live discovery, and are only checked to name things that exist.
@@ -45,6 +46,8 @@ def _namespace(ns: Namespace, nsfs_dev: int) -> dict[str, Any]:
                            "sources": sorted(s.value for s in ns.sources)}
     if ns.id.dev != nsfs_dev:  # not on the nsfs (a fake procfs tree)
         out["dev"] = ns.id.dev
+    if ns.stable_id is not None:
+        out["stable-id"] = ns.stable_id
     if ns.owner is not None:
         out["owner"] = ns.owner.id.ino
     if ns.ref:
@@ -146,11 +149,12 @@ def _load_one(key: str, value: Any, ctx: LoadContext) -> None:
     name = optional(o, "user-name", path, string, None)
     sources = optional(o, "sources", path, _sources, None)
     dev = optional(o, "dev", path, lambda v, p: integer(v, p, 0, UINT64_MAX), None)
+    stable_id = optional(o, "stable-id", path, lambda v, p: integer(v, p, 1, UINT64_MAX), None)
     if t is not NamespaceType.USER:
         uid = name = None  # older Go versions wrote a user name for every namespace
     ctx.importer.add_namespace(t, ino, ref=ref, parent=parent, owner=owner, owner_uid=uid,
                                owner_name=name, sources=sources, holders=holders, loose_threads=loose,
-                               dev=dev)
+                               dev=dev, stable_id=stable_id)
 
 
 def _initial(value: Any, ctx: LoadContext) -> dict[NamespaceType, int]:

@@ -285,7 +285,8 @@ def check_environment() -> None:
     """Exit 2 unless we are root and lxkns, gcc and lsns are there."""
     if os.geteuid() != 0:
         raise SystemExit("bench_discovery: must run as root (the workload builds namespaces)")
-    probe = subprocess.run([sys.executable, "-c", "import lxkns"], capture_output=True, text=True)
+    probe = subprocess.run([sys.executable, "-c", "import lxkns; assert lxkns.native_available()"],
+                           capture_output=True, text=True, cwd="/")
     if probe.returncode != 0:
         raise SystemExit(f"bench_discovery: {sys.executable} cannot import lxkns:\n"
                          f"{probe.stderr.strip()}")
@@ -387,8 +388,9 @@ def tail(path: Path, lines: int = 15) -> str:
 def run_child(runwait: Path, argv: Sequence[str], stem: Path) -> Sample:
     """Run argv under runwait (stdout to stem.out, stderr to stem.err); its wall time, rusage."""
     with open(f"{stem}.out", "wb") as out, open(f"{stem}.err", "wb") as err:
+        # started outside the checkout: a Python started in it imports ./lxkns, not the installed one
         proc = subprocess.Popen([str(runwait), f"{stem}.rusage", *argv], stdout=out, stderr=err,
-                                stdin=subprocess.DEVNULL)
+                                stdin=subprocess.DEVNULL, cwd=stem.parent)
     try:
         rc = proc.wait(timeout=CHILD_TIMEOUT)
     except BaseException as e:

@@ -1,0 +1,361 @@
+/*
+ * mounts.c -- the mount table of every mount namespace, and the namespaces
+ * bind-mounted in them. A helper thread of its own reads each table through
+ * the oldest process (else thread) that shows it, or enters process-less
+ * mount namespaces with setns() after unshare(CLONE_FS); nsfs mounts found
+ * there are opened inside that namespace's root (bind_seen) and may lead to
+ * further mount namespaces, until no new one turns up.
+ */
+#include "core.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Open a bind-mounted namespace file below `rootfd`, never leaving that root. */
+static int open_in_root(struct lxkns_scan *s, int rootfd, const char *path) {
+    if (!(s->features & LXKNS_NO_OPENAT2)) {
+        struct open_how how = {.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
+                               .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+        int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+        if (fd >= 0 || errno != ENOSYS) return fd;
+        feature_missing(s, LXKNS_NO_OPENAT2);
+    }
+    while (*path == '/') path++;
+    return openat(rootfd, *path ? path : ".", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+}
+
+/*
+ * An nsfs mount of namespace (t, ino) at `path` (decoded) inside mount namespace
+ * `mntns`: record it, and open and query the namespace if it was not seen before.
+ * *rootfd == -2 means "this thread is inside that mount namespace": open the path
+ * directly; otherwise it is opened below /proc/PID[/task/TID]/root (opened on first use).
+ */
+void bind_seen(struct mountctx *m, uint64_t mntns, int64_t t, uint64_t ino, const char *p,
+                      size_t plen, int *rootfd, int64_t pid, int64_t tid) {
+    struct lxkns_scan *s = m->s;
+    if (!(s->link_mask & (1u << t))) return;
+    struct lxkns_bindmount *b = vec_push(&s->binds);
+    if (!b) {
+        m->rc = -ENOMEM;
+        return;
+    }
+    b->mntns = mntns;
+    b->link = t;
+    b->ino = ino;
+    b->err = -1; /* not opened: the namespace was known already */
+    if (arena_add(&s->str, p, plen, &b->path_off)) {
+        m->rc = -ENOMEM;
+        return;
+    }
+    b->path_len = plen;
+    int isnew;
+    struct nsent *e = tab_claim(&s->tab, ino, t, LXKNS_ORIGIN_BINDMOUNT, &isnew);
+    /* a mount namespace seen only through a thread may be gone when its turn comes:
+     * keep this way in as well */
+    int spare = e && !isnew && t == LXKNS_LINK_MNT && e->held_fd < 0 && !e->mnt_done &&
+                (e->ctx_tid || !e->ctx_pid);
+    if (!e || !(isnew || spare)) return;
+    char path[PATH_MAX];
+    size_t n = plen < sizeof path - 1 ? plen : sizeof path - 1;
+    memcpy(path, s->str.p + b->path_off, n);
+    path[n] = 0;
+    int fd;
+    if (*rootfd == -2) { /* inside the namespace */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    } else {
+        if (*rootfd < 0) {
+            char rp[64];
+            if (tid)
+                snprintf(rp, sizeof rp, "%lld/task/%lld/root", (long long)pid, (long long)tid);
+            else
+                snprintf(rp, sizeof rp, "%lld/root", (long long)pid);
+            *rootfd = openat(s->procfd, rp, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        }
+        fd = *rootfd >= 0 ? open_in_root(s, *rootfd, path) : -1;
+    }
+    struct stat st;
+    if (fd < 0) {
+        b->err = errno;
+        if (isnew) e->r.open_err = errno;
+    } else if (spare) {
+        b->err = fstat(fd, &st) == 0 && (uint64_t)st.st_ino == ino ? 0 : ESTALE;
+        if (!b->err)
+            e->held_fd = fd;
+        else
+            close(fd);
+    } else {
+        ns_meta(s, e, fd);
+        b->err = e->r.open_err;
+        if (t == LXKNS_LINK_MNT && !b->err)
+            e->held_fd = fd; /* entered later, if no process shows its view */
+        else
+            close(fd);
+    }
+}
+
+/* Parse a mountinfo text for its nsfs mounts (see bind_seen). */
+static void parse_mountinfo(struct mountctx *m, uint64_t mntns, char *text, size_t len,
+                            int *rootfd, int64_t pid, int64_t tid) {
+    char *line = text, *end = text + len;
+    while (line < end && !m->rc) {
+        char *nl = memchr(line, '\n', (size_t)(end - line));
+        if (!nl) nl = end;
+        /* fields: 0 id, 1 parent, 2 maj:min, 3 root, 4 mount point, ... "-" fstype ... */
+        char *f[5];
+        size_t fl[5];
+        char *p = line;
+        int nf = 0;
+        while (nf < 5 && p < nl) {
+            char *q = memchr(p, ' ', (size_t)(nl - p));
+            if (!q) q = nl;
+            f[nf] = p;
+            fl[nf] = (size_t)(q - p);
+            nf++;
+            p = q + 1;
+        }
+        /* the optional fields end at a lone "-", then comes the filesystem type */
+        char *rest = nf == 5 ? f[4] + fl[4] : nl;
+        char *sep = memmem(rest, (size_t)(nl - rest), " - ", 3);
+        if (sep && ((size_t)(nl - sep) < 8 || memcmp(sep + 3, "nsfs ", 5))) sep = NULL;
+        int64_t t;
+        uint64_t ino;
+        if (sep && !lxkns_parse_nslink(f[3], fl[3], &t, &ino)) {
+            size_t plen = lxkns_unescape_octal(f[4], fl[4]);
+            bind_seen(m, mntns, t, ino, f[4], plen, rootfd, pid, tid);
+        }
+        line = nl + 1;
+    }
+}
+
+static int read_text(struct arena *a, int dirfd, const char *name) {
+    a->n = 0;
+    uint64_t off;
+    ssize_t n = arena_read_file(a, dirfd, name, &off);
+    return n < 0 ? (int)n : 0;
+}
+
+/* Enter a mount namespace in this (mount helper) thread; 0 or an errno. */
+static int enter_mntns(struct mountctx *m, int fd, uint64_t ino) {
+    if (!m->unshared) {
+        if (unshare(CLONE_FS) != 0) return errno;
+        m->unshared = 1;
+    }
+    if (setns(fd, CLONE_NEWNS) != 0) return errno;
+    m->inside = ino;
+    return 0;
+}
+
+/* An fd of a mount namespace to enter (held, or opened through its process or fd). */
+static int mntns_fd(struct lxkns_scan *s, struct nsent *e, int *owned) {
+    *owned = 0;
+    if (e->held_fd >= 0) return e->held_fd;
+    char path[96];
+    if (e->ctx_pid && e->ctx_tid)
+        snprintf(path, sizeof path, "%lld/task/%lld/ns/mnt", (long long)e->ctx_pid,
+                 (long long)e->ctx_tid);
+    else if (e->ctx_pid)
+        snprintf(path, sizeof path, "%lld/ns/mnt", (long long)e->ctx_pid);
+    else if (e->fd_pid)
+        snprintf(path, sizeof path, "%lld/fd/%lld", (long long)e->fd_pid, (long long)e->fd_fd);
+    else
+        return -1;
+    int fd = openat(s->procfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    struct stat st;
+    if (fd >= 0 && (fstat(fd, &st) != 0 || (uint64_t)st.st_ino != e->r.ino)) {
+        close(fd); /* the process ended and its PID was reused */
+        return -1;
+    }
+    *owned = fd >= 0;
+    return fd;
+}
+
+/* Try listmount() for a mount namespace, from inside it; 1 if that worked. */
+static int mount_one_listed(struct mountctx *m, struct nsent *e, struct lxkns_mntns *rec) {
+    if (m->inside != e->r.ino) {
+        int owned;
+        int fd = mntns_fd(m->s, e, &owned);
+        if (fd < 0) return 0;
+        int err = enter_mntns(m, fd, e->r.ino);
+        if (owned) close(fd);
+        if (err) return 0; /* not allowed: mountinfo shows it, if anything does */
+        if (fd == e->held_fd) {
+            close(fd);
+            e->held_fd = -1;
+        }
+    }
+    int r = list_mounts(m, e->r.ino);
+    if (r == -ENOMEM) m->rc = r;
+    if (r == -ENOSYS) feature_missing(m->s, LXKNS_NO_LISTMOUNT);
+    if (r) return 0;
+    rec->method = LXKNS_VIA_LISTMOUNT;
+    return 1;
+}
+
+static void mount_one(struct mountctx *m, struct nsent *e) {
+    struct lxkns_scan *s = m->s;
+    struct lxkns_mntns *rec = vec_push(&s->mntnss);
+    if (!rec) {
+        m->rc = -ENOMEM;
+        return;
+    }
+    size_t at = s->mntnss.n - 1; /* bind_seen may not grow mntnss, but keep to indices */
+    rec->ino = e->r.ino;
+    if ((s->flags & LXKNS_SCAN_LISTMOUNT) && !(s->features & LXKNS_NO_LISTMOUNT)) {
+        if (mount_one_listed(m, e, rec) || m->rc) return;
+        rec = (struct lxkns_mntns *)s->mntnss.p + at;
+    }
+    int rootfd = -1;
+    char path[64];
+    int r;
+    int entered = m->inside == e->r.ino && m->unshared;
+    if (!entered && e->ctx_pid) {
+        rec->pid = e->ctx_pid;
+        rec->tid = e->ctx_tid;
+        if (e->ctx_tid)
+            snprintf(path, sizeof path, "%lld/task/%lld/mountinfo", (long long)e->ctx_pid,
+                     (long long)e->ctx_tid);
+        else
+            snprintf(path, sizeof path, "%lld/mountinfo", (long long)e->ctx_pid);
+        r = read_text(&m->buf, s->procfd, path);
+        if (r && (r == -ENOENT || r == -ESRCH) && (e->held_fd >= 0 || e->fd_pid)) {
+            rec->pid = rec->tid = 0; /* it ended meanwhile: enter the namespace instead */
+            e->ctx_pid = e->ctx_tid = 0;
+        } else if (r) {
+            rec->err = -r;
+            scan_fail(s, LXKNS_FAIL_MOUNTINFO, e->ctx_pid, e->ctx_tid, (int64_t)e->r.ino, -r);
+            goto done;
+        }
+    }
+    if (!entered && !e->ctx_pid) {
+        int fd = e->held_fd;
+        if (fd < 0 && e->fd_pid) {
+            snprintf(path, sizeof path, "%lld/fd/%lld", (long long)e->fd_pid, (long long)e->fd_fd);
+            fd = openat(s->procfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        }
+        e->held_fd = -1;
+        if (fd < 0) {
+            rec->err = e->fd_pid || e->r.open_err ? (e->r.open_err ? e->r.open_err : errno) : ENOENT;
+            scan_fail(s, LXKNS_FAIL_SETNS, 0, 0, (int64_t)e->r.ino, (int)rec->err);
+            goto done;
+        }
+        int was_unshared = m->unshared;
+        int err = enter_mntns(m, fd, e->r.ino);
+        close(fd);
+        if (err) {
+            rec->err = err;
+            scan_fail(s, m->unshared == was_unshared && !was_unshared ? LXKNS_FAIL_UNSHARE
+                                                                       : LXKNS_FAIL_SETNS,
+                      0, 0, (int64_t)e->r.ino, err);
+            goto done;
+        }
+        entered = 1;
+    }
+    if (entered) {
+        rec->pid = rec->tid = 0;
+        rootfd = -2;
+        r = read_text(&m->buf, s->procfd, "thread-self/mountinfo");
+        if (r) {
+            rec->err = -r;
+            scan_fail(s, LXKNS_FAIL_MOUNTINFO, 0, 0, (int64_t)e->r.ino, -r);
+            goto done;
+        }
+    }
+    if (s->flags & LXKNS_SCAN_KEEP_MOUNTINFO) {
+        if (arena_add(&s->str, m->buf.p, m->buf.n, &rec->text_off)) {
+            m->rc = -ENOMEM;
+            goto done;
+        }
+        rec->text_len = m->buf.n;
+    }
+    parse_mountinfo(m, e->r.ino, m->buf.p, m->buf.n, &rootfd, entered ? 0 : e->ctx_pid,
+                    entered ? 0 : e->ctx_tid);
+done:
+    if (rootfd >= 0) close(rootfd);
+}
+
+static void *mount_worker(void *arg) {
+    struct mountctx *m = arg;
+    pthread_setname_np(pthread_self(), MOUNT_THREAD_NAME);
+    struct nstab *t = &m->s->tab;
+    char link[64];
+    ssize_t l = readlinkat(m->s->procfd, "thread-self/ns/mnt", link, sizeof link);
+    int64_t type;
+    if (l > 0) lxkns_parse_nslink(link, (size_t)l, &type, &m->inside);
+    if ((m->s->flags & LXKNS_SCAN_LISTMOUNT) && listmount_usable(m) < 0) m->rc = -ENOMEM;
+    int progress = 1;
+    while (progress && !m->rc) {
+        progress = 0;
+        for (size_t i = 0; i < t->n && !m->rc; i++) {
+            struct nsent *e = ent_at(t, i);
+            if (e->r.link != LXKNS_LINK_MNT || e->mnt_done) continue;
+            e->mnt_done = 1;
+            progress = 1;
+            mount_one(m, e);
+        }
+    }
+    return NULL;
+}
+
+/* Pick, for every mount namespace, the oldest process (else thread) that shows its view. */
+static void assign_mount_contexts(struct lxkns_scan *s) {
+    struct lxkns_proc *ps = s->procs.p;
+    for (size_t i = 0; i < s->procs.n; i++) {
+        struct nsent *e = tab_find(&s->tab, ps[i].ns[LXKNS_LINK_MNT], LXKNS_LINK_MNT);
+        if (!e) continue;
+        if (!e->ctx_pid || e->ctx_tid || ps[i].starttime < e->ctx_start ||
+            (ps[i].starttime == e->ctx_start && ps[i].pid < e->ctx_pid)) {
+            e->ctx_pid = ps[i].pid;
+            e->ctx_tid = 0;
+            e->ctx_start = ps[i].starttime;
+        }
+    }
+    struct lxkns_proc *ts = s->tasks.p;
+    for (size_t i = 0; i < s->tasks.n; i++) {
+        struct nsent *e = tab_find(&s->tab, ts[i].ns[LXKNS_LINK_MNT], LXKNS_LINK_MNT);
+        if (!e || (e->ctx_pid && !e->ctx_tid)) continue;
+        const struct lxkns_text *comm = (const struct lxkns_text *)s->texts.spans.p + ts[i].comm;
+        if (comm->len == strlen(MOUNT_THREAD_NAME) &&
+            !memcmp(s->str.p + comm->off, MOUNT_THREAD_NAME, comm->len))
+            continue;
+        if (!e->ctx_pid || ts[i].starttime < e->ctx_start ||
+            (ts[i].starttime == e->ctx_start && ts[i].pid < e->ctx_tid)) {
+            e->ctx_pid = ts[i].tgid;
+            e->ctx_tid = ts[i].pid;
+            e->ctx_start = ts[i].starttime;
+        }
+    }
+}
+
+int lxkns_scan_mounts(struct lxkns_scan *s) {
+    assign_mount_contexts(s);
+    struct mountctx m = {.s = s};
+    pthread_t th;
+    /* a thread of its own: it may unshare(CLONE_FS) and setns() freely, then ends */
+    int r = pthread_create(&th, NULL, mount_worker, &m);
+    if (r) return -r;
+    pthread_join(th, NULL);
+    mountctx_free(&m);
+    /* held fds of mount namespaces that had a process after all */
+    for (size_t i = 0; i < s->tab.n; i++) {
+        struct nsent *e = ent_at(&s->tab, i);
+        if (e->held_fd >= 0) {
+            close(e->held_fd);
+            e->held_fd = -1;
+        }
+    }
+    return m.rc;
+}
+
+void mountctx_free(struct mountctx *m) {
+    free(m->buf.p);
+    free(m->ids);
+    free(m->sm);
+    m->buf.p = NULL;
+    m->ids = NULL;
+    m->sm = NULL;
+}
