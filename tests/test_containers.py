@@ -20,6 +20,7 @@ import pytest
 import lxkns
 from lxkns._engines import containerd, cri, detect, protobuf
 from lxkns._engines.errors import Deadline
+from lxkns._engines.records import Endpoint
 from lxkns.decorators import ContainerDraft, EngineDraft, composer, devcontainer, dockerplugin, kubernetes
 from lxkns.model.options import parse_endpoint
 
@@ -209,7 +210,7 @@ def test_cri_containers_without_metadata_and_pods_without_metadata() -> None:
             {"id": "c3", "state": 2}]},
         "ContainerStatus": {"info": {"info": json.dumps({"pid": 4242})}},
     })
-    ep = detect.explicit("cri:/run/fake.sock")
+    ep = Endpoint("/run/fake.sock", "cri", 0, explicit=True)
     report = cri.query(ep, Deadline(5), channel=channel, version=("runtime.v1alpha2", "fake 1"))  # type: ignore[arg-type]
     c1, c2 = report.containers
     assert (c1.name, c1.pid, c1.labels[cri.POD_NAME]) == ("app", 4242, "web")
