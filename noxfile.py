@@ -76,7 +76,8 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff over the package, the tests, the examples and this file."""
     session.install("ruff>=0.5")
-    session.run("ruff", "check", "lxkns", "tests", "examples", "noxfile.py", "setup.py")
+    session.run("ruff", "check", "lxkns", "_lxkns_pytestplugin.py", "tests", "examples", "noxfile.py",
+                "setup.py")
 
 
 @nox.session
@@ -84,10 +85,10 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict, and pyright: the public API must be 100% type-complete.
 
     pyright reads an installed package (not an editable one, which it cannot follow); the
-    service's libraries carry their types.
+    service's libraries carry their types; pytest is the plugin's.
     """
-    session.install(".[typecheck,containerd,service]")
-    session.run("mypy", "--strict", "lxkns")
+    session.install(".[typecheck,containerd,service]", "pytest>=7.4")
+    session.run("mypy", "--strict", "lxkns", "_lxkns_pytestplugin.py")
     session.run("pyright", "--verifytypes", "lxkns", "--ignoreexternal")
 
 

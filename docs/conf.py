@@ -4,9 +4,10 @@ Build (from the repository root):
 
     sphinx-build -W -q -b html docs docs/_build/html
 
-Only extensions that ship with Sphinx are used, and nothing is fetched from
-the network. lxkns is imported from the checkout this file lives in (an
-installed copy works just as well; the checkout wins).
+Only extensions that ship with Sphinx are used (and one of our own, in
+_ext/, that shows notebooks), and nothing is fetched from the network.
+lxkns is imported from the checkout this file lives in (an installed copy
+works just as well; the checkout wins).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sys
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "_ext"))
 
 import lxkns  # noqa: E402
 
@@ -28,9 +30,10 @@ version = ".".join(release.split(".")[:2])
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
+    "notebook",
 ]
 
-exclude_patterns = ["_build", "demo"]
+exclude_patterns = ["_build", "demo", "_ext"]
 root_doc = "index"
 language = "en"
 pygments_style = "sphinx"

@@ -41,6 +41,7 @@ from .model import (
     MountNamespace,
     MountPath,
     MountPoint,
+    MountTable,
     Namespace,
     NamespacedPID,
     NamespaceID,
@@ -54,20 +55,24 @@ from .model import (
     ref_text,
 )
 from .model import codec as _codec
+from .model import rendering as _rendering
 
 if TYPE_CHECKING:
-    from . import wire
+    from . import views, wire
     from ._discovery import discover
     from ._lowlevel import native_available
+    from .model.changes import Changes, changes
     from .mountineer import Mountineer
     from .switching import NamespaceThread, open_namespace, run_in, run_in_process
 
 # What only some callers need is imported when first used (PEP 562), so that
-# ``import lxkns`` stays cheap: discovery itself, the wire format, entering namespaces.
+# ``import lxkns`` stays cheap: discovery itself, the wire format, entering namespaces, the
+# views and the comparison of discoveries.
 _LAZY = {
     "discover": "._discovery", "native_available": "._lowlevel", "wire": ".wire",
     "Mountineer": ".mountineer", "NamespaceThread": ".switching", "open_namespace": ".switching",
-    "run_in": ".switching", "run_in_process": ".switching",
+    "run_in": ".switching", "run_in_process": ".switching", "views": ".views",
+    "changes": ".model.changes", "Changes": ".model.changes",
 }
 
 
@@ -76,7 +81,7 @@ def __getattr__(name: str) -> Any:
     if where is None:
         raise AttributeError(f"module 'lxkns' has no attribute {name!r}")
     module = importlib.import_module(where, __name__)
-    value = module if name == "wire" else getattr(module, name)
+    value = module if name in ("wire", "views") else getattr(module, name)
     globals()[name] = value
     return value
 
@@ -110,6 +115,35 @@ class _WireOnFirstUse:
 if not _codec.registered():
     _codec.register(_WireOnFirstUse())
 
+
+class _ViewsOnFirstUse:
+    """Stands in for :mod:`lxkns.views` until it is imported (which registers the real
+    renderer): the model's ``_repr_html_()`` and friends import it when first used."""
+
+    def html(self, obj: object) -> str:
+        return self._renderer().html(obj)
+
+    def text(self, obj: object) -> str:
+        return self._renderer().text(obj)
+
+    def rich(self, obj: object) -> Any:
+        return self._renderer().rich(obj)
+
+    def networkx(self, d: Discovery) -> Any:
+        return self._renderer().networkx(d)
+
+    def records(self, d: Discovery, kind: str) -> list[_rendering.Record]:
+        return self._renderer().records(d, kind)
+
+    @staticmethod
+    def _renderer() -> _rendering.Renderer:
+        importlib.import_module(".views", __name__)
+        return _rendering.renderer()
+
+
+if not _rendering.registered():
+    _rendering.register(_ViewsOnFirstUse())
+
 MNT = NamespaceType.MNT
 CGROUP = NamespaceType.CGROUP
 UTS = NamespaceType.UTS
@@ -121,12 +155,13 @@ TIME = NamespaceType.TIME
 
 __all__ = [
     "ALL_TYPES", "CGROUP", "FULL", "IPC", "MNT", "NET", "PID", "STANDARD", "TIME", "USER", "UTS",
-    "Container", "ContainerEngine", "ContainerGroup", "Diagnostic", "DiagnosticKind", "Discovery",
-    "DiscoveryOptions", "HierarchicalNamespace", "LxknsError", "MountNamespace", "MountPath",
-    "MountPoint", "Mountineer", "Namespace", "NamespaceError", "NamespaceID", "NamespaceOpenError",
-    "NamespaceRef", "NamespaceThread", "NamespaceType", "NamespaceTypeError", "NamespacedPID",
-    "PIDMap", "ParseError", "Process", "RestoreNamespaceError", "ScanError", "Source",
-    "SwitchNamespaceError", "Task", "UnknownContainerError", "UnknownNamespaceError",
-    "UnknownProcessError", "UserNamespace", "WireFormatError", "__version__", "discover",
-    "native_available", "open_namespace", "ref_text", "run_in", "run_in_process", "wire",
+    "Changes", "Container", "ContainerEngine", "ContainerGroup", "Diagnostic", "DiagnosticKind",
+    "Discovery", "DiscoveryOptions", "HierarchicalNamespace", "LxknsError", "MountNamespace",
+    "MountPath", "MountPoint", "MountTable", "Mountineer", "Namespace", "NamespaceError",
+    "NamespaceID", "NamespaceOpenError", "NamespaceRef", "NamespaceThread", "NamespaceType",
+    "NamespaceTypeError", "NamespacedPID", "PIDMap", "ParseError", "Process",
+    "RestoreNamespaceError", "ScanError", "Source", "SwitchNamespaceError", "Task",
+    "UnknownContainerError", "UnknownNamespaceError", "UnknownProcessError", "UserNamespace",
+    "WireFormatError", "__version__", "changes", "discover", "native_available", "open_namespace",
+    "ref_text", "run_in", "run_in_process", "views", "wire",
 ]

@@ -26,8 +26,8 @@ def run(name: str) -> str:
 
 def test_every_example_is_tested() -> None:
     tested = {"user_tree.py", "hiding_places.py", "pid_translate.py", "containers.py", "overmounts.py",
-              "fleet_compare.py"}
-    assert {p.name for p in EXAMPLES.glob("*.py")} == tested
+              "fleet_compare.py", "explore_host.ipynb", "test_sandbox.py"}  # (the notebook: test_notebook.py)
+    assert {p.name for p in EXAMPLES.iterdir() if p.suffix in (".py", ".ipynb")} == tested
 
 
 def test_user_tree_shows_our_user_namespace() -> None:
@@ -105,6 +105,16 @@ def test_overmounts_shows_what_covers_hidden_mounts(tmp_base: str) -> None:
     assert set(by_id) == {ids["lower"], ids["deep"]}  # (the host's hidden mounts have copies too)
     assert f"under tmpfs 'lxkns-upper' (mount {ids['upper']})" in by_id[ids["lower"]]
     assert f"below '{base}/b'" in by_id[ids["deep"]]
+
+
+@pytest.mark.privileged
+def test_the_sandbox_tests_pass_under_the_leak_guard() -> None:
+    """The pytest example, in a mount namespace of its own (mounts elsewhere on the host do not count)."""
+    out = subprocess.run(["unshare", "--mount", "--propagation", "private", sys.executable, "-m", "pytest",
+                          "-p", "no:cacheprovider", "-q", str(EXAMPLES / "test_sandbox.py")],
+                         capture_output=True, text=True, timeout=300, cwd=EXAMPLES)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "3 passed" in out.stdout
 
 
 def test_fleet_compare_reads_a_live_service_and_a_dump(tmp_path: Path) -> None:

@@ -15,12 +15,13 @@ PACKAGE = Path(__file__).resolve().parent.parent / "lxkns"
 # rank of each part; a module may import parts of its own rank or below
 # (_nstext is the namespace text form both the kernel layer and the model read; _engines
 # talks to container engines: I/O below the model, like _lowlevel; decorators work on drafts,
-# below the stages; entering namespaces is a client of the model, like wire; the REST service
-# is a view beside the CLI tools; the package itself, ``import lxkns`` or ``from .. import X``,
-# is the public face at the top)
+# below the stages; entering namespaces is a client of the model, like wire, and so are the
+# views for Jupyter, rich and networkx; the REST service is a view beside the CLI tools, and so
+# are the pytest plugin's parts, which run discoveries; the package itself, ``import lxkns`` or
+# ``from .. import X``, is the public face at the top)
 RANKS = {"errors": 0, "_version": 0, "_nstext": 0, "_native": 1, "_lowlevel": 1, "_engines": 1,
          "model": 2, "decorators": 2, "_discovery": 3, "wire": 4, "_entering": 4, "mountineer": 4,
-         "switching": 4, "cli": 5, "service": 5, "": 6, "__main__": 7}
+         "switching": 4, "views": 4, "cli": 5, "service": 5, "testing": 5, "": 6, "__main__": 7}
 
 # parts a part must not import although they rank below it: the model knows no kernel and
 # no container engine (it is filled in by the stages above it)
@@ -237,3 +238,13 @@ def test_the_checker_sees_cycles_within_a_rank() -> None:
              "lxkns.model.a": {"lxkns.model.b"}, "lxkns.model.b": {"lxkns.errors"}}
     assert _same_rank_cycles(graph) == [["lxkns._entering", "lxkns.mountineer"]]
     assert _same_rank_cycles({"lxkns.model.a": {"lxkns.model.b"}, "lxkns.model.b": {"lxkns.model.a"}})
+
+
+def test_the_pytest_plugin_imports_lxkns_only_where_it_is_used() -> None:
+    """pytest loads the plugin in every run: nothing of lxkns at its module level."""
+    plugin = PACKAGE.parent / "_lxkns_pytestplugin.py"
+    tree = ast.parse(plugin.read_text())
+    top = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
+    names = [a.name for n in top if isinstance(n, ast.Import) for a in n.names]
+    names += [n.module or "" for n in top if isinstance(n, ast.ImportFrom)]
+    assert not [n for n in names if n.split(".")[0] == "lxkns"], names

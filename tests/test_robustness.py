@@ -68,8 +68,11 @@ def snapshot(with_mounts):
     me = os.getpid()
     children = set()
     for tid in os.listdir(f"/proc/{me}/task"):
-        with open(f"/proc/{me}/task/{tid}/children") as f:
-            children.update(f.read().split())
+        try:
+            with open(f"/proc/{me}/task/{tid}/children") as f:
+                children.update(f.read().split())
+        except FileNotFoundError:
+            pass  # a thread that ended between the listing and the read has no children
     out = {
         "fds": sorted(os.listdir("/proc/self/fd")),
         "threads": sorted(os.listdir("/proc/self/task")),

@@ -18,7 +18,7 @@ from .._lowlevel.records import LINK_MNT
 from ..model import Namespace, NamespaceID
 from ..model._linking import set_links
 from ..model.diagnostics import DiagnosticKind
-from ..model.mounts import MountNamespace, MountPath, MountPoint
+from ..model.mounts import MountNamespace, MountPath, MountPoint, MountTable
 from .builder import Builder
 from .visibility import ancestors, hidden_mounts
 
@@ -65,7 +65,7 @@ def _order(m: MountPoint) -> tuple[int, int]:
 
 
 def _freeze_table(ns: MountNamespace, table: list[MountInfo], via: str,
-                  hidden: list[bool] | None = None) -> Mapping[str, MountPath]:
+                  hidden: list[bool] | None = None) -> MountTable:
     if hidden is None:
         hidden = hidden_mounts([(m.mount_id, m.parent_id, m.mount_point) for m in table])
     nsid = ns.id
@@ -107,7 +107,7 @@ def _freeze_table(ns: MountNamespace, table: list[MountInfo], via: str,
         children_paths = sub.get(path)
         if children_paths is not None or path in up:
             set_links(mp, parent=up.get(path), children=tuple(children_paths) if children_paths else ())
-    frozen = MappingProxyType(paths)
+    frozen = MountTable(nsid, paths, ns)
     set_links(ns, mounts=frozen, mount_points=tuple(points), mount_table_via=via)
     return frozen
 

@@ -3,7 +3,7 @@
 from .containers import Container, ContainerEngine, ContainerGroup
 from .diagnostics import Diagnostic, DiagnosticKind
 from .discovery import Discovery
-from .mounts import MountNamespace, MountPath, MountPoint
+from .mounts import MountNamespace, MountPath, MountPoint, MountTable
 from .namespaces import HierarchicalNamespace, Namespace, UserNamespace
 from .options import FULL, STANDARD, DiscoveryOptions
 from .pidmap import NamespacedPID, PIDMap
@@ -22,7 +22,7 @@ from .types import (
 __all__ = [
     "ALL_TYPES", "FULL", "LEXICAL_ORDER", "STANDARD", "Container", "ContainerEngine", "ContainerGroup",
     "Diagnostic", "DiagnosticKind", "Discovery", "DiscoveryOptions", "HierarchicalNamespace",
-    "MountNamespace", "MountPath", "MountPoint", "Namespace", "NamespaceID", "NamespaceRef",
+    "MountNamespace", "MountPath", "MountPoint", "MountTable", "Namespace", "NamespaceID", "NamespaceRef",
     "NamespaceType", "NamespacedPID", "PIDMap", "Process", "Source", "Task", "UserNamespace",
     "parse_type_id", "ref_text",
 ]

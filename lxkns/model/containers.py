@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from .rendering import Viewable
 from .types import NamespaceType
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ def _frozen_labels(labels: Mapping[str, str]) -> Mapping[str, str]:
 
 
 @attrs.frozen(eq=False, repr=False, kw_only=True)
-class ContainerEngine:
+class ContainerEngine(Viewable):
     """A container engine instance (Docker, containerd, a CRI runtime, podman).
 
     ``type`` is one of ``docker.com``, ``containerd.io``, ``k8s.io/cri-api``,
@@ -67,7 +68,7 @@ class ContainerEngine:
 
 
 @attrs.frozen(eq=False, repr=False, kw_only=True)
-class ContainerGroup:
+class ContainerGroup(Viewable):
     """Related containers: a compose project, a Kubernetes pod, ...
 
     ``type`` says what kind of group (``com.docker.compose.project``,
@@ -85,7 +86,7 @@ class ContainerGroup:
 
 
 @attrs.frozen(eq=False, repr=False, kw_only=True)
-class Container:
+class Container(Viewable):
     """An alive (running or paused) container.
 
     ``pid`` is its initial process in our PID namespace (translated when

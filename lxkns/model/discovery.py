@@ -9,7 +9,7 @@ from typing import Any, overload
 import attrs
 
 from ..errors import UnknownContainerError, UnknownNamespaceError, UnknownProcessError
-from . import codec
+from . import codec, rendering
 from .containers import Container, ContainerEngine, ContainerGroup
 from .diagnostics import Diagnostic
 from .mounts import MountPath
@@ -23,7 +23,7 @@ _EMPTY: Mapping[NamespaceID, Namespace] = MappingProxyType({})
 
 
 @attrs.frozen(eq=False, repr=False, kw_only=True)
-class Discovery:
+class Discovery(rendering.Viewable):
     """Everything one discovery found, linked into one graph.
 
     ``namespaces[t]`` maps IDs to the namespaces of type ``t``;
@@ -158,6 +158,36 @@ class Discovery:
         """A discovery rebuilt from lxkns JSON text (ours or the Go lxkns');
         WireFormatError if it is malformed."""
         return codec.codec().from_json(text)
+
+    # ------------------------------------------------------------ exports (lxkns.views)
+
+    def to_networkx(self) -> Any:
+        """This discovery as a ``networkx.MultiDiGraph`` (needs the ``networkx`` extra).
+
+        Nodes are the model objects (namespaces, processes, containers,
+        engines) with a ``kind`` attribute; edges point the way the model's
+        links do and say which link they are in their ``kind``: ``parent``,
+        ``owner``, ``member`` (process to namespace), ``holder`` (process to a
+        namespace it keeps open), ``container`` (process to the container it
+        is the initial process of) and ``engine`` (container to engine).
+        """
+        return rendering.renderer().networkx(self)
+
+    def namespace_records(self) -> list[rendering.Record]:
+        """One plain row per namespace, for ``pandas.DataFrame.from_records``."""
+        return rendering.renderer().records(self, "namespaces")
+
+    def process_records(self) -> list[rendering.Record]:
+        """One plain row per process, with the inode of each of its namespaces."""
+        return rendering.renderer().records(self, "processes")
+
+    def mount_records(self) -> list[rendering.Record]:
+        """One plain row per mount of every mount table read."""
+        return rendering.renderer().records(self, "mounts")
+
+    def container_records(self) -> list[rendering.Record]:
+        """One plain row per container."""
+        return rendering.renderer().records(self, "containers")
 
     def __repr__(self) -> str:
         return (f"<Discovery {len(self)} namespaces, {len(self.processes)} processes, "

@@ -22,6 +22,7 @@ from types import MappingProxyType
 import attrs
 
 from .namespaces import Namespace
+from .rendering import Viewable
 from .types import NamespaceID
 
 _NO_TAGS: Mapping[str, str] = MappingProxyType({})
@@ -34,7 +35,7 @@ def _int_tag(tags: Mapping[str, str], name: str) -> int | None:
 
 
 @attrs.frozen(eq=False, repr=False, kw_only=True)
-class MountPoint:
+class MountPoint(Viewable):
     """One mount of a mount namespace, as mountinfo (or statmount) describes it.
 
     ``mount_id`` and ``parent_id`` are the kernel's mount IDs (the ones
@@ -132,7 +133,7 @@ class MountPoint:
 
 
 @attrs.frozen(eq=False, repr=False, kw_only=True)
-class MountPath:
+class MountPath(Viewable):
     """A path with one or more mounts on it, in one mount namespace.
 
     ``mounts`` are in mount order: later mounts on the same path sit on top
@@ -183,6 +184,56 @@ class MountPath:
         return f"<MountPath {self.path!r} in mnt:[{self.mntns_id.ino}] {len(self.mounts)} mounts, {state}>"
 
 
+class MountTable(Mapping[str, MountPath], Viewable):
+    """The mount table of one mount namespace: each path with a mount on it, to its
+    :class:`MountPath`, sorted by path; read-only.
+
+    It is what ``Discovery.mounts[mntns.id]`` and ``MountNamespace.mounts``
+    hold, a mapping like any other, that also shows itself as a table in
+    Jupyter.
+    """
+
+    __slots__ = ("_paths", "mntns", "mntns_id")
+
+    def __init__(self, mntns_id: NamespaceID, paths: Mapping[str, MountPath],
+                 mntns: MountNamespace | None = None) -> None:
+        self.mntns_id = mntns_id
+        self.mntns = mntns
+        # a dict handed over by the builder is not copied (nothing changes it afterwards)
+        self._paths: Mapping[str, MountPath] = MappingProxyType(paths if type(paths) is dict else dict(paths))
+
+    def __getitem__(self, path: str) -> MountPath:
+        return self._paths[path]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    @property
+    def mount_points(self) -> tuple[MountPoint, ...]:
+        """All mounts of the table, in mount order."""
+        if self.mntns is not None and self.mntns.mount_points:
+            return self.mntns.mount_points
+        return tuple(sorted((m for p in self._paths.values() for m in p.mounts),
+                            key=lambda m: m.mount_id))
+
+    @property
+    def hidden_paths(self) -> tuple[MountPath, ...]:
+        """The paths none of whose mounts can be reached (something above covers them)."""
+        return tuple(p for p in self._paths.values() if p.hidden)
+
+    @property
+    def overmounted_paths(self) -> tuple[MountPath, ...]:
+        """The paths with more than one mount stacked on them (the lower ones hidden)."""
+        return tuple(p for p in self._paths.values() if len(p.mounts) > 1)
+
+    def __repr__(self) -> str:
+        return f"<MountTable of mnt:[{self.mntns_id.ino}] {len(self._paths)} paths>"
+
+
+
 @attrs.frozen(eq=False, repr=False, kw_only=True)
 class MountNamespace(Namespace):
     """A mount namespace, with its mount table when mounts were discovered.
@@ -214,4 +265,4 @@ class MountNamespace(Namespace):
         return (m for m in self.mount_points if not m.hidden)
 
 
-__all__ = ["MountNamespace", "MountPath", "MountPoint"]
+__all__ = ["MountNamespace", "MountPath", "MountPoint", "MountTable"]

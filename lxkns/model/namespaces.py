@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from .rendering import Viewable
 from .types import NamespaceID, NamespaceRef, NamespaceType, Source, ref_text
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ _EMPTY_OWNED: Mapping[NamespaceType, tuple[Namespace, ...]] = MappingProxyType({
 
 
 @attrs.frozen(eq=False, repr=False, kw_only=True)
-class Namespace:
+class Namespace(Viewable):
     """A Linux namespace of any type.
 
     ``ref`` is the best way found to open it (empty for namespaces only

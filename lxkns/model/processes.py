@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from .rendering import Viewable
 from .types import NamespaceType
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ _MAIN_THREADS = threading.Lock()  # makes each process' main thread object exact
 
 
 @attrs.frozen(eq=False, repr=False, kw_only=True)
-class _Common:
+class _Common(Viewable):
     """What processes and tasks both have (from stat, cgroup and the ns links)."""
 
     name: str
