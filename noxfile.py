@@ -84,12 +84,14 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy --strict, and pyright: the public API must be 100% type-complete.
 
-    pyright reads an installed package (not an editable one, which it cannot follow); the
-    service's libraries carry their types; pytest is the plugin's.
+    pyright reads an installed package (not an editable one, which it cannot follow), and
+    checks the pytest plugin, a module outside the package, in strict mode; the service's
+    libraries carry their types; pytest is the plugin's.
     """
     session.install(".[typecheck,containerd,service]", "pytest>=7.4")
     session.run("mypy", "--strict", "lxkns", "_lxkns_pytestplugin.py")
     session.run("pyright", "--verifytypes", "lxkns", "--ignoreexternal")
+    session.run("pyright", "_lxkns_pytestplugin.py")  # strict (pyproject.toml), outside the package
 
 
 @nox.session
