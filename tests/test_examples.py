@@ -143,8 +143,9 @@ def test_fleet_compare_reads_a_live_service_and_a_dump(tmp_path: Path) -> None:
     assert other.split()[9] == str(len(there.processes))
 
 
-ALL_EXAMPLES = sorted(p.name for p in EXAMPLES.glob("*.py"))
-BAD_ARGUMENTS = [(name, ["--bogus"], 2, "usage:") for name in ALL_EXAMPLES] + [
+#: the examples that are commands (test_*.py are tests: pytest runs them, with its own arguments)
+COMMANDS = sorted(p.name for p in EXAMPLES.glob("*.py") if not p.name.startswith("test_"))
+BAD_ARGUMENTS = [(name, ["--bogus"], 2, "usage:") for name in COMMANDS] + [
     (name, ["1", "2"], 2, "unrecognized arguments: ") for name in
     ("hiding_places.py", "overmounts.py", "pid_translate.py", "user_tree.py", "containers.py")] + [
     ("fleet_compare.py", [], 2, "the following arguments are required: URL|DUMP"),
