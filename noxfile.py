@@ -86,9 +86,10 @@ def typecheck(session: nox.Session) -> None:
 
     pyright reads an installed package (not an editable one, which it cannot follow), and
     checks the pytest plugin, a module outside the package, in strict mode; the service's
-    libraries carry their types; pytest is the plugin's.
+    libraries and rich carry their types (the views are checked against them); pytest is the
+    plugin's.
     """
-    session.install(".[typecheck,containerd,service]", "pytest>=7.4")
+    session.install(".[typecheck,containerd,service,rich,networkx]", "pytest>=7.4")
     session.run("mypy", "--strict", "lxkns", "_lxkns_pytestplugin.py")
     session.run("pyright", "--verifytypes", "lxkns", "--ignoreexternal")
     session.run("pyright", "_lxkns_pytestplugin.py")  # strict (pyproject.toml), outside the package
