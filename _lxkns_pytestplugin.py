@@ -23,7 +23,7 @@ uses. It adds:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -124,14 +124,14 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     from lxkns.testing.guard import Guard
     from lxkns.testing.leaks import CHECKS
 
-    kwargs = marker.kwargs if marker is not None else {}
+    kwargs: Mapping[str, Any] = marker.kwargs if marker is not None else {}
     unknown = set(kwargs) - {"enabled", "timeout", *CHECKS}
     if unknown:
         raise pytest.UsageError(f"lxkns_no_leaks: unknown options {sorted(unknown)}")
     configured = set(item.config.getini("lxkns_leak_checks"))
     if configured - set(CHECKS):
         raise pytest.UsageError(f"lxkns_leak_checks: unknown checks {sorted(configured - set(CHECKS))}")
-    timeout = kwargs.get("timeout")
+    timeout: Any = kwargs.get("timeout")
     if timeout is None:
         timeout = float(item.config.getini("lxkns_leak_timeout"))
     item.stash[_GUARD] = Guard([c for c in CHECKS if kwargs.get(c, c in configured)], float(timeout))

@@ -1,13 +1,18 @@
-"""nox sessions: tests (every Python 3.10-3.13 found), lint, typecheck, docs, bench,
+"""nox sessions: tests (every Python 3.10-3.13 found), lint, typecheck, docs, wheel, bench,
 stress, fuzz, soak.
 
-``nox`` alone runs tests, lint, typecheck and docs -- the whole suite, as CI
-does. ``nox -s stress`` runs the whole suite again while a churn generator
-starts and ends hundreds of processes a second, each unsharing namespaces (CI
-runs it once after ``nox``). ``nox -s fuzz`` fuzzes the C parsers with
-libFuzzer for a bounded time (clang needed). ``nox -s bench`` runs the
+``nox`` alone runs tests, lint, typecheck, docs and wheel -- the whole suite, as
+CI does. ``nox -s wheel`` builds a binary wheel (native scanner and man pages
+included) into dist/. ``nox -s stress`` runs the whole suite again while a churn
+generator starts and ends hundreds of processes a second, each unsharing
+namespaces (CI runs it once after ``nox``). ``nox -s fuzz`` fuzzes the C parsers
+with libFuzzer for a bounded time (clang needed). ``nox -s bench`` runs the
 benchmark and ``nox -s soak`` the soak benchmark (root, and ../shared/bench
 next to the project, or LXKNS_BENCH_DIR pointing at a copy of it).
+
+``LXKNS_SUITE=smoke`` makes ``nox`` run a small, real part of the suite on one
+interpreter only: the test that runs the README's commands in a fresh clone
+sets it, so that the suite does not run itself again inside itself.
 """
 
 from __future__ import annotations
@@ -20,10 +25,15 @@ import sys
 
 import nox
 
-nox.options.sessions = ["tests", "lint", "typecheck", "docs"]
+SMOKE = os.environ.get("LXKNS_SUITE", "") == "smoke"
+#: what the smoke run tests: the command line, the layers, the model (a few seconds)
+SMOKE_TESTS = ("tests/test_cli.py", "tests/test_layers.py", "tests/test_model.py")
+
+nox.options.sessions = ["tests"] if SMOKE else ["tests", "lint", "typecheck", "docs", "wheel"]
 nox.options.reuse_existing_virtualenvs = True
 
 VERSIONS = ("3.10", "3.11", "3.12", "3.13")
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def _works(python: str) -> bool:
@@ -54,13 +64,18 @@ def _interpreters() -> list[str]:
 
 
 PYTHONS = _interpreters()
+if SMOKE:
+    PYTHONS = PYTHONS[:1]
 
 
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """The test suite, native and pure-Python scanners, privileged parts as root."""
     session.install("-e", ".[test]")  # the test extra brings the service extra
-    session.run("pytest", *session.posargs)
+    if SMOKE and not session.posargs:
+        session.run("pytest", "-q", *SMOKE_TESTS)
+    else:
+        session.run("pytest", *session.posargs)
 
 
 @nox.session
@@ -153,21 +168,63 @@ def fuzz(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
+    """ruff over the package, the tests, the examples and this file."""
     session.install("ruff>=0.5")
-    session.run("ruff", "check", "lxkns", "_lxkns_pytestplugin.py", "tests", "examples", "noxfile.py")
+    session.run("ruff", "check", "lxkns", "_lxkns_pytestplugin.py", "tests", "examples", "noxfile.py",
+                "setup.py")
 
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    # the service's libraries carry their types; pytest is the plugin's
-    session.install("-e", ".[service]", "mypy>=1.8", "pytest>=7.4")
+    """mypy --strict, and pyright: the public API must be 100% type-complete.
+
+    pyright reads an installed package (not an editable one, which it cannot follow), and
+    checks the pytest plugin, a module outside the package, in strict mode; the service's
+    libraries and rich carry their types (the views are checked against them); pytest is the
+    plugin's.
+    """
+    session.install(".[typecheck,containerd,service,rich,networkx]", "pytest>=7.4")
     session.run("mypy", "--strict", "lxkns", "_lxkns_pytestplugin.py")
+    session.run("pyright", "--verifytypes", "lxkns", "--ignoreexternal")
+    session.run("pyright", "_lxkns_pytestplugin.py")  # strict (pyproject.toml), outside the package
 
 
 @nox.session
 def docs(session: nox.Session) -> None:
+    """The user manual, warnings as errors."""
     session.install("-e", ".[docs,service]")
     session.run("sphinx-build", "-W", "-q", "-b", "html", "docs", "docs/_build/html")
+
+
+@nox.session
+def wheel(session: nox.Session) -> None:
+    """A binary wheel in dist/: the native scanner must build (LXKNS_REQUIRE_NATIVE=1), and the
+    wheel must hold it and the man pages; then it installs and discovers natively."""
+    session.install("build")
+    shutil.rmtree(os.path.join(HERE, "build"), ignore_errors=True)  # no stale files of earlier builds
+    out = os.path.join(os.path.abspath(session.create_tmp()), "dist")
+    shutil.rmtree(out, ignore_errors=True)
+    session.run("python", "-m", "build", "--wheel", "--outdir", out, env={"LXKNS_REQUIRE_NATIVE": "1"})
+    (built,) = glob.glob(os.path.join(out, "lxkns-*.whl"))
+    session.run("python", "-c", _CHECK_WHEEL, built)
+    session.install(built)  # its dependencies
+    session.install("--force-reinstall", "--no-deps", built)  # this very wheel, also in a reused venv
+    session.chdir(session.create_tmp())  # not ./lxkns: the installed package
+    session.run("lxkns", "--version")
+    session.run("python", "-c", "import lxkns, sys; sys.exit(not lxkns.native_available())")
+    os.makedirs(os.path.join(HERE, "dist"), exist_ok=True)
+    shutil.copy(built, os.path.join(HERE, "dist"))
+    session.log(f"wheel: dist/{os.path.basename(built)}")
+
+
+_CHECK_WHEEL = """
+import sys, zipfile
+names = zipfile.ZipFile(sys.argv[1]).namelist()
+assert any(n.startswith("lxkns/_native") and n.endswith(".so") for n in names), "no native module"
+pages = [n for n in names if "/share/man/man1/" in n]
+assert len(pages) == 7, pages
+assert "-abi3-" in sys.argv[1], sys.argv[1]
+"""
 
 
 @nox.session

@@ -6,6 +6,7 @@ with a PID, say which container that process runs in.
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 import lxkns
@@ -26,7 +27,7 @@ def container_of(d: lxkns.Discovery, pid: int) -> lxkns.Container | None:
     return None
 
 
-def main() -> None:
+def main(pid: int | None) -> None:
     d = lxkns.discover(lxkns.FULL)
     host = d.initial_namespaces
     for c in sorted(d.containers, key=lambda c: (c.type, c.path)):
@@ -34,11 +35,14 @@ def main() -> None:
                if host.get(t) is not ns]
         state = "paused" if c.paused else "running"
         print(f"{c.type:15} {c.path:30} pid {c.pid:<7} {state:8} own: {' '.join(own) or '-'}")
-    if len(sys.argv) > 1:
-        pid = int(sys.argv[1])
+    if pid is not None:
+        if pid not in d.processes:
+            sys.exit(f"containers.py: no process with PID {pid}")
         found = container_of(d, pid)
         print(f"PID {pid} runs in", f"container {found.path!r} ({found.type})" if found else "no container")
 
 
 if __name__ == "__main__":
-    main()
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("pid", type=int, nargs="?", help="say which container this process runs in")
+    main(ap.parse_args().pid)

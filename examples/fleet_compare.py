@@ -10,7 +10,9 @@ not every host runs.
 
 from __future__ import annotations
 
+import argparse
 import sys
+import urllib.error
 import urllib.request
 from collections import Counter
 
@@ -26,7 +28,13 @@ def load(source: str) -> lxkns.Discovery:
 
 
 def main(sources: list[str]) -> int:
-    hosts = {source: load(source) for source in sources}
+    hosts = {}
+    for source in sources:
+        try:
+            hosts[source] = load(source)
+        except (OSError, urllib.error.URLError, lxkns.WireFormatError) as exc:
+            print(f"fleet_compare.py: cannot read {source}: {exc}", file=sys.stderr)
+            return 1
     types = [t for t in lxkns.NamespaceType]
     print("host".ljust(40), *(t.type_name.rjust(6) for t in types), "procs".rjust(6), " engines/containers")
     for source, d in hosts.items():
@@ -43,7 +51,6 @@ def main(sources: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 2:
-        print(__doc__, file=sys.stderr)
-        raise SystemExit(2)
-    raise SystemExit(main(sys.argv[1:]))
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("sources", nargs="+", metavar="URL|DUMP", help="an lxkns service's URL, or a JSON dump")
+    raise SystemExit(main(ap.parse_args().sources))

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 import lxkns
 
 
@@ -20,4 +22,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args()  # --help; no stray arguments
     main()

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 
 import lxkns
@@ -27,4 +28,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args()  # --help; no stray arguments
     main()

@@ -30,6 +30,8 @@ import stat
 import threading
 from typing import IO, Any
 
+from typing_extensions import Self
+
 from ._entering import (
     ParkedThread,
     Target,
@@ -309,6 +311,7 @@ class Mountineer:
             os.close(fd)
 
     def stat(self, path: str, *, follow_symlinks: bool = True) -> os.stat_result:
+        """``os.stat`` of ``path`` in the mount namespace (of a symlink itself if not ``follow_symlinks``)."""
         fd = self.open_fd(path, os.O_PATH | (0 if follow_symlinks else os.O_NOFOLLOW))
         try:
             return os.fstat(fd)
@@ -316,6 +319,7 @@ class Mountineer:
             os.close(fd)
 
     def exists(self, path: str) -> bool:
+        """Whether ``path`` exists in the mount namespace (a dangling symlink does not)."""
         try:
             self.stat(path)
         except (FileNotFoundError, NotADirectoryError):
@@ -337,7 +341,7 @@ class Mountineer:
         with self._lock:
             self._release()
 
-    def __enter__(self) -> Mountineer:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

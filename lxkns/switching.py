@@ -37,6 +37,8 @@ from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any, TypeAlias, TypeVar
 
+from typing_extensions import Self
+
 from . import errors
 from ._entering import ParkedThread, Target, label, type_of
 from ._lowlevel import syscalls
@@ -90,7 +92,7 @@ class NamespaceThread:
         #: after the block: True if the thread returned to its original namespaces, False if not
         self.restored: bool | None = None
 
-    def __enter__(self) -> NamespaceThread:
+    def __enter__(self) -> Self:
         opened = _open_all(self._targets)
         try:
             for _, t, what in opened:

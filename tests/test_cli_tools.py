@@ -102,7 +102,7 @@ CASES = {
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_golden_output_on_the_fixture_dump(case: str, dumps: dict[str, str]) -> None:
     tool, *argv = CASES[case]
-    code, out, err = run(tool, "-i", dumps["ours"], *argv)
+    code, out, err = run(tool, "-q", "-i", dumps["ours"], *argv)
     assert (code, err) == (EXIT_OK, "")
     golden = GOLDEN / f"{case}.txt"
     if UPDATE:
@@ -272,13 +272,13 @@ def test_unreadable_and_malformed_dumps(tmp_path: Path) -> None:
 def test_console_scripts_are_installed(dumps: dict[str, str]) -> None:
     scripts = {e.name: e.value for e in metadata.entry_points(group="console_scripts")
                if e.value.startswith("lxkns.cli.")}
-    assert scripts == {name: f"lxkns.cli.{name}:main" for name in TOOLS}
+    assert scripts == {"lxkns": "lxkns.cli.main:main", **{name: f"lxkns.cli.{name}:main" for name in TOOLS}}
     script = shutil.which("lsallns", path=os.path.dirname(sys.executable))
     if script is None:
         pytest.skip("the console scripts are not installed next to this interpreter")
     out = subprocess.run([script, "-i", dumps["ours"]], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and out.stdout == (GOLDEN / "lsallns.txt").read_text(encoding="utf-8")
-    head = subprocess.run(f"{script} -i {dumps['ours']} | head -1", shell=True, capture_output=True,
+    head = subprocess.run(f"{script} -q -i {dumps['ours']} | head -1", shell=True, capture_output=True,
                           text=True, timeout=60)
     assert head.stdout.startswith("NAMESPACE") and head.stderr == ""  # a closed pipe is no error
 
@@ -300,11 +300,14 @@ def _live_runs() -> dict[str, Any]:
     results["lspidns"] = (code, f"pid:[{_own('pid')}]" in out)
     code, out, err = run("pidtree", "-p", str(me))
     results["pidtree"] = (code, f"({me})" in out, err)
-    code, out, err = run("nscaps", f"net:[{_own('net')}]", "--json")
+    code, out, err = run("nscaps", "-q", f"net:[{_own('net')}]", "--json")
     tree = json.loads(out) if code == 0 else []
     results["nscaps"] = (code, err, _find(tree, "target"), _find(tree, "effective-capabilities"))
     code, out, err = run("lsallns")
     results["lsallns"] = (code, str(_own("net")) in out)
+    # the diagnostics go to stderr, one line each, and -q silences them
+    results["diagnostics"] = err.splitlines()
+    results["quiet"] = run("lsallns", "-q")[2]
     code, out, err = run("dumpns", "--compact")
     d = lxkns.Discovery.from_json(out)
     results["dumpns"] = (code, d.process(me).euid, d.process(me).namespaces[lxkns.NET].id.ino)
@@ -337,6 +340,10 @@ def _check_live(r: dict[str, Any], effective: list[str]) -> None:
     assert own_caps == effective  # the process is in the target's owner: its effective caps
     assert r["lsallns"] == [0, True]
     assert r["dumpns"] == [0, r["uid"], _own("net")]
+    assert r["quiet"] == ""
+    assert all(line.startswith("lsallns: ") for line in r["diagnostics"])
+    if r["uid"] != 0:  # nobody may not look into root's processes: the tools say so
+        assert any(": denied: " in line for line in r["diagnostics"]), r["diagnostics"]
 
 
 def test_the_tools_on_the_live_host() -> None:
@@ -368,3 +375,47 @@ def test_the_tools_see_namespaces_built_for_them() -> None:
         # the scenario's process, in the deepest user namespace: none in the initial one
         code, out, _ = run("nscaps", f"net:[{_own('net')}]", "-p", str(users["pid"]))
         assert code == 0 and "(no capabilities)" in out
+
+
+# ------------------------------------------------------------------ what every tool has
+
+
+@pytest.mark.parametrize("tool", sorted(TOOLS))
+def test_every_tool_has_a_version(tool: str) -> None:
+    code, out, _ = run(tool, "--version")
+    assert code == EXIT_OK and out.strip() == f"{tool} from lxkns {lxkns.__version__}"
+
+
+def test_color_takes_its_mode_after_a_blank(dumps: dict[str, str]) -> None:
+    """``--color never`` as --help shows it; ``--color`` before something else means always."""
+    code, never, _ = run("lsuns", "-q", "--color", "never", "-i", dumps["ours"])
+    assert code == EXIT_OK and "\x1b[" not in never
+    code, always, _ = run("lsuns", "-q", "--color", "always", "-i", dumps["ours"])
+    assert code == EXIT_OK and "\x1b[" in always and _strip_sgr(always) == never
+    code, out, _ = run("nscaps", "-q", "--color", f"net:[{N1}]", "-i", dumps["ours"], "-p", "3000")
+    assert code == EXIT_OK and "\x1b[" in out
+
+
+def test_nscaps_takes_a_bare_inode_like_pidtree(dumps: dict[str, str]) -> None:
+    code, by_inode, _ = run("nscaps", "-q", str(N1), "-i", dumps["ours"], "-p", "3000")
+    assert code == EXIT_OK and by_inode == (GOLDEN / "nscaps-owner-rule.txt").read_text(encoding="utf-8")
+    code, _, err = run("nscaps", "-q", "4242", "-i", dumps["ours"], "-p", "3000")
+    assert code == EXIT_NOT_FOUND and "no namespace with inode 4242" in err
+
+
+def test_a_dumps_diagnostics_are_shown_as_the_dumps(dumps: dict[str, str]) -> None:
+    d = lxkns.Discovery.from_json(Path(dumps["ours"]).read_text())
+    assert d.diagnostics
+    code, _, err = run("lsuns", "-i", dumps["ours"])
+    assert code == EXIT_OK
+    assert err.splitlines() == [f"lsuns: in the dump: {x}" + (f" (e.g. {', '.join(x.examples[:2])})"
+                                                              if x.examples else "") for x in d.diagnostics]
+
+
+@pytest.mark.parametrize("tool", ["lsuns", "lspidns", "pidtree", "lsallns"])
+def test_a_wrong_procfs_says_why_the_output_is_empty(tool: str, tmp_path: Path) -> None:
+    code, _out, err = run(tool, "--procfs", str(tmp_path))
+    assert code == EXIT_OK
+    assert f"{tool}: processes: unavailable: {tmp_path} lists no processes: is it a procfs" in err
+    code, _, err = run(tool, "--procfs", str(tmp_path / "missing"))
+    assert code == 4 and "procfs root" in err

@@ -3,7 +3,6 @@ decorators on drafts, and fake engines that hang, die or talk nonsense."""
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import signal
@@ -18,165 +17,208 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 import lxkns
-from lxkns._engines import detect, protobuf, transport
-from lxkns._engines.protobuf import SchemaError, WireError
+from lxkns._engines import containerd, cri, detect, protobuf, transport
+from lxkns._engines.errors import Deadline
+from lxkns._engines.records import Endpoint
 from lxkns.decorators import ContainerDraft, EngineDraft, composer, devcontainer, dockerplugin, kubernetes
 from lxkns.model.options import parse_endpoint
 
 FAKE = Path(__file__).parent / "engines" / "fake_engine.py"
-PROTOS = [p.stem for p in Path(protobuf.PROTOS).glob("*.proto")]
+PROTOS = Path(__file__).parent / "protos"  # the .proto declarations our messages are checked against
 
 
-# ------------------------------------------------------------------ protobuf codec
+# ------------------------------------------------------------------ protobuf messages
 
-TEST_PROTO = """
-syntax = "proto3";
-package t.v1;
-enum Colour { NONE = 0; RED = 1; }
-message Inner { string s = 1; repeated int64 nums = 2; }
-message All {
-    int32 i32 = 1; int64 i64 = 2; uint32 u32 = 3; uint64 u64 = 4; sint32 s32 = 5; sint64 s64 = 6;
-    bool b = 7; string s = 8; bytes raw = 9; Colour colour = 10; Inner inner = 11;
-    repeated Inner inners = 12; map<string, string> labels = 13; repeated string names = 14;
-    double d = 15; fixed32 f32 = 16; sfixed64 sf64 = 17; map<string, Inner> by_name = 18;
-}
-"""
-PF = protobuf.parse(TEST_PROTO)
-
-inner = st.fixed_dictionaries({"s": st.text(), "nums": st.lists(st.integers(-(2**63), 2**63 - 1))})
-everything = st.fixed_dictionaries({}, optional={
-    "i32": st.integers(-(2**31), 2**31 - 1), "i64": st.integers(-(2**63), 2**63 - 1),
-    "u32": st.integers(0, 2**32 - 1), "u64": st.integers(0, 2**64 - 1),
-    "s32": st.integers(-(2**31), 2**31 - 1), "s64": st.integers(-(2**63), 2**63 - 1),
-    "b": st.booleans(), "s": st.text(), "raw": st.binary(), "colour": st.sampled_from([0, 1]),
-    "inner": inner, "inners": st.lists(inner, max_size=3),
-    "labels": st.dictionaries(st.text(), st.text(), max_size=4), "names": st.lists(st.text(), max_size=4),
-    "d": st.floats(allow_nan=False), "f32": st.integers(0, 2**32 - 1),
-    "sf64": st.integers(-(2**63), 2**63 - 1), "by_name": st.dictionaries(st.text(), inner, max_size=3),
-})
+APIS = {api.name: api for api in (*containerd.APIS, cri.API)}
+METHODS = [m for module in (containerd, cri) for m in vars(module).values() if isinstance(m, protobuf.Method)]
 
 
-@given(everything)
-def test_codec_round_trips_every_field_kind(value: dict[str, Any]) -> None:
-    decoded = protobuf.decode(PF, "All", protobuf.encode(PF, "All", value))
-    for key, v in value.items():
-        assert decoded[key] == v, key
+def test_every_declared_api_has_its_proto_file() -> None:
+    assert set(APIS) == {p.name for p in PROTOS.glob("*.proto")}
 
 
-def test_codec_leaves_defaults_out_and_skips_unknown_fields() -> None:
-    assert protobuf.encode(PF, "All", {"i32": 0, "s": "", "b": False}) == b""
+def _protoc(name: str, tmp: Path) -> Any:
+    """What protoc (grpcio-tools) makes of one of our .proto files."""
+    protoc = pytest.importorskip("grpc_tools.protoc", reason="grpcio-tools is not installed")
+    from google.protobuf import descriptor_pb2
+
+    include = os.path.join(os.path.dirname(protoc.__file__), "_proto")
+    out = tmp / "out.desc"
+    assert protoc.main(["protoc", f"-I{PROTOS}", f"-I{include}", f"--descriptor_set_out={out}", name]) == 0
+    (fd,) = descriptor_pb2.FileDescriptorSet.FromString(out.read_bytes()).file
+    return fd
+
+
+def _normalized(fd: Any) -> Any:
+    """A file descriptor without what protoc adds for other languages (JSON names)."""
+    fd = type(fd).FromString(fd.SerializeToString())
+
+    def strip(message: Any) -> None:
+        for f in message.field:
+            f.ClearField("json_name")
+        for nested in message.nested_type:
+            strip(nested)
+
+    for m in fd.message_type:
+        strip(m)
+    return fd
+
+
+@pytest.mark.parametrize("name", sorted(APIS))
+def test_our_declarations_are_what_protoc_makes_of_the_proto_files(name: str, tmp_path: Path) -> None:
+    """The messages described in code are exactly those of the .proto declaration."""
+    pytest.importorskip("google.protobuf")
+    theirs = _normalized(_protoc(name, tmp_path))
+    ours = APIS[name].descriptor()
+    assert ours == theirs, f"ours:\n{ours}\nprotoc's:\n{theirs}"
+
+
+def _field_kinds(cls: type) -> dict[str, Any]:
+    import typing
+
+    return {k: v for k, v in typing.get_type_hints(cls).items()}
+
+
+@pytest.mark.parametrize("method", METHODS, ids=lambda m: f"{m.service}.{m.name}")
+def test_the_typed_views_name_declared_fields_of_the_right_kind(method: protobuf.Method[Any]) -> None:
+    """Each Protocol the engine clients read answers through names fields of the message,
+    with a Python type the runtime gives for it (nested views checked the same way)."""
+    import collections.abc
+    import typing
+
+    pytest.importorskip("google.protobuf")
+    from google.protobuf.descriptor import FieldDescriptor
+
+    scalars = {FieldDescriptor.TYPE_STRING: str, FieldDescriptor.TYPE_BOOL: bool,
+               FieldDescriptor.TYPE_UINT32: int, FieldDescriptor.TYPE_INT64: int,
+               FieldDescriptor.TYPE_ENUM: int}
+    module = containerd if method.api in containerd.APIS else cri
+    (view,) = typing.get_args(typing.get_type_hints(module)[next(
+        k for k, v in vars(module).items() if v is method)])
+
+    def check(view: Any, descriptor: Any) -> None:
+        for name, hint in _field_kinds(view).items():
+            f = descriptor.fields_by_name[name]  # KeyError: no such field
+            if f.message_type is not None and f.message_type.GetOptions().map_entry:
+                assert typing.get_origin(hint) is collections.abc.Mapping, name
+            elif f.is_repeated if hasattr(f, "is_repeated") else f.label == FieldDescriptor.LABEL_REPEATED:
+                assert typing.get_origin(hint) is collections.abc.Sequence, name
+                check(typing.get_args(hint)[0], f.message_type)
+            elif f.message_type is not None:
+                check(hint, f.message_type)
+            else:
+                assert scalars[f.type] is hint, name
+
+    check(view, method.response_class().DESCRIPTOR)
+
+
+def test_a_message_sent_in_two_parts_is_merged() -> None:
+    """inner{a:5} then inner{b:7} is inner{a:5, b:7} (the hand-written codec lost a)."""
+    pytest.importorskip("google.protobuf")
+    container = protobuf.message_class(cri.API, "Container")
+    first = container(id="c1", metadata={"name": "web"}, labels={"a": "1"}).SerializeToString()
+    second = container(metadata={"attempt": 7}, labels={"b": "2"}).SerializeToString()
+    merged = container.FromString(first + second)
+    assert (merged.id, merged.metadata.name, merged.metadata.attempt) == ("c1", "web", 7)
+    assert dict(merged.labels) == {"a": "1", "b": "2"}
+    # by hand: field 3 (metadata) twice, name = 1 then attempt = 2 (a varint)
+    by_hand = b"\x1a\x05\x0a\x03web" + b"\x1a\x02\x10\x07"
+    assert (container.FromString(by_hand).metadata.name, container.FromString(by_hand).metadata.attempt) \
+        == ("web", 7)
+
+
+def test_presence_and_unknown_fields() -> None:
+    pytest.importorskip("google.protobuf")
+    container = protobuf.message_class(cri.API, "Container")
+    assert not container().HasField("metadata")
+    assert container(metadata={}).HasField("metadata")
     # field 99 (varint), 98 (bytes), 97 (fixed64), 96 (fixed32) are not declared: skipped
     unknown = bytes([0x98, 0x06, 0x05, 0x92, 0x06, 0x02, 0x61, 0x62, 0x89, 0x06]) + bytes(8) + \
         bytes([0x85, 0x06]) + bytes(4)
-    data = unknown + protobuf.encode(PF, "All", {"s": "kept"})
-    assert protobuf.decode(PF, "All", data)["s"] == "kept"
+    assert container.FromString(unknown + container(id="kept").SerializeToString()).id == "kept"
 
 
-def test_codec_decodes_unpacked_repeated_numbers() -> None:
-    data = bytes([0x12, 0x00, 0x10, 0x05, 0x10, 0x07])  # inner.nums sent one by one
-    assert protobuf.decode(PF, "Inner", data[2:])["nums"] == [5, 7]
-
-
-@pytest.mark.parametrize("data", [
-    b"\x08", b"\x08\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", b"\x42\x05ab", b"\x0b", b"\x00\x01",
-    b"\x42\x02\xff\xfe", b"\x08" + b"\x80" * 3, b"\x5a\x03\x0a\x05a",
-])
-def test_codec_rejects_malformed_messages(data: bytes) -> None:
-    with pytest.raises(WireError):
-        protobuf.decode(PF, "All", data)
-
-
-def test_codec_rejects_a_wrong_wire_type() -> None:
-    with pytest.raises(WireError):
-        protobuf.decode(PF, "All", b"\x0a\x01x")  # i32 sent length-delimited
-
-
-@pytest.mark.parametrize("text", [
-    "message A { Missing m = 1; }", "message A { int32 a = 1; int32 b = 1; }",
-    "message A { oneof x { int32 a = 1; } }", "message A { int32 a = 0; }", "message A {", "£",
-])
-def test_proto_parser_rejects_what_it_cannot_read(text: str) -> None:
-    with pytest.raises(SchemaError):
-        protobuf.parse(text)
-
-
-def test_encode_rejects_undeclared_fields() -> None:
-    with pytest.raises(SchemaError):
-        protobuf.encode(PF, "All", {"nope": 1})
-
-
-@pytest.mark.parametrize("name", PROTOS)
-def test_our_protos_agree_with_protoc(name: str, tmp_path: Path) -> None:
-    """protoc reads each of our .proto files, and its generated code and our codec
-    understand each other's bytes for every message in it."""
-    protoc = pytest.importorskip("grpc_tools.protoc", reason="grpcio-tools is not installed")
+@pytest.mark.parametrize("data", [b"\x0a", b"\x0a\x05ab", b"\x0b", b"\x00\x01", b"\x1a\x03\x0a\x05a",
+                                  b"\x0a\x02\xff\xfe"])
+def test_malformed_messages_are_decode_errors(data: bytes) -> None:
     pytest.importorskip("google.protobuf")
-    from google.protobuf import json_format
+    from google.protobuf.message import DecodeError
 
-    include = os.path.join(os.path.dirname(protoc.__file__), "_proto")
-    rc = protoc.main(["protoc", f"-I{protobuf.PROTOS}", f"-I{include}", f"--python_out={tmp_path}",
-                      f"{name}.proto"])
-    assert rc == 0
-    sys.path.insert(0, str(tmp_path))
-    try:
-        module = importlib.import_module(f"{name}_pb2")
-    finally:
-        sys.path.remove(str(tmp_path))
-    pf = protobuf.load(name)
-    for full, mt in pf.messages.items():
-        if full == "google.protobuf.Empty":
-            continue
-        cls = getattr(module, full[len(pf.package) + 1:].split(".")[0])
-        for part in full[len(pf.package) + 1:].split(".")[1:]:
-            cls = getattr(cls, part)
-        sample = _sample(pf, mt)
-        ours = protobuf.encode(pf, full, sample)
-        theirs = cls()
-        theirs.ParseFromString(ours)
-        assert json_format.MessageToDict(theirs, preserving_proto_field_name=True,
-                                         use_integers_for_enums=True) == _as_json(pf, full, sample)
-        assert protobuf.decode(pf, full, theirs.SerializeToString()) == protobuf.decode(pf, full, ours)
-    del sys.modules[f"{name}_pb2"]
+    with pytest.raises(DecodeError):
+        protobuf.message_class(cri.API, "Container").FromString(data)
 
 
-def _sample(pf: protobuf.ProtoFile, mt: protobuf.MessageType, depth: int = 0) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for f in mt.fields:
-        if f.map_types is not None:
-            out[f.name] = {"k1": "v1", "k2": "v2"}
-        elif f.type in ("string",):
-            out[f.name] = [f"{f.name}-a", f"{f.name}-b"] if f.repeated else f"{f.name}-ü"
-        elif f.type in ("uint32", "int64", "int32", "enum"):
-            out[f.name] = [1, 2] if f.repeated else 2
-        elif f.type == "bool":
-            out[f.name] = True
-        elif depth < 3:
-            sub = _sample(pf, pf.messages[f.type], depth + 1)
-            out[f.name] = [sub, sub] if f.repeated else sub
-    return out
+def test_messages_are_made_once_whatever_the_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Engines are asked from several threads at once: the first uses make one pool."""
+    pytest.importorskip("google.protobuf")
+    monkeypatch.setattr(protobuf, "_pools", [])
+    monkeypatch.setattr(protobuf, "_loaded", {})
+    names = [(api, m.name) for api in APIS.values() for m in api.messages]
+    barrier = threading.Barrier(8)
+    found: list[set[str]] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        barrier.wait()
+        try:
+            found.append({protobuf.message_class(api, name).DESCRIPTOR.full_name for api, name in names})
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(protobuf._pools) == 1
+    assert found == [{f"{api.package}.{name}" for api, name in names}] * 8
 
 
-def _as_json(pf: protobuf.ProtoFile, message: str, value: dict[str, Any]) -> dict[str, Any]:
-    """What protobuf's MessageToDict makes of a sample (64-bit integers become strings)."""
-    out: dict[str, Any] = {}
-    for f in pf.messages[message].fields:
-        if f.name not in value:
-            continue
-        v = value[f.name]
-        if f.map_types is not None:
-            out[f.name] = v
-        elif f.type in ("int64", "uint64", "sint64", "fixed64", "sfixed64"):
-            out[f.name] = [str(x) for x in v] if f.repeated else str(v)
-        elif f.type in pf.messages:
-            out[f.name] = ([_as_json(pf, f.type, x) for x in v] if f.repeated
-                           else _as_json(pf, f.type, v))
-        else:
-            out[f.name] = v
-    return out
+def test_declarations_that_cannot_be_resolved_are_refused() -> None:
+    pytest.importorskip("google.protobuf")
+    api = protobuf.ApiFile("broken.proto", "t.v1", messages=(
+        protobuf.Message("A", (protobuf.Field("m", 1, "Missing"),)),))
+    with pytest.raises(ValueError, match="unknown type Missing"):
+        api.descriptor()
+    with pytest.raises(ValueError, match="no rpc"):
+        protobuf.Method(api, "S", "Call")
+
+
+class _FakeChannel:
+    """Answers the CRI calls of cri.query with messages of the runtime, as a CRI-O might."""
+
+    def __init__(self, answers: dict[str, dict[str, Any]]) -> None:
+        self.answers = answers
+        self.asked: list[tuple[str, str | None]] = []
+
+    def call(self, method: protobuf.Method[Any], request: Any = None, *, metadata: Any = (),
+             package: str | None = None) -> Any:
+        self.asked.append((method.path(package), str(request).strip() if request is not None else None))
+        return method.response_class()(**self.answers[method.name])
+
+
+def test_cri_containers_without_metadata_and_pods_without_metadata() -> None:
+    """Fields an engine leaves out (no metadata message at all) are absent, not empty."""
+    pytest.importorskip("google.protobuf")
+    channel = _FakeChannel({
+        "ListPodSandbox": {"items": [
+            {"id": "p1", "metadata": {"name": "web", "namespace": "prod", "uid": "u"}}, {"id": "p2"}]},
+        "ListContainers": {"containers": [
+            {"id": "c1", "pod_sandbox_id": "p1", "state": 1, "metadata": {"name": "app"}},
+            {"id": "c2", "pod_sandbox_id": "p2", "state": 1, "annotations": {"x": "y"}},
+            {"id": "c3", "state": 2}]},
+        "ContainerStatus": {"info": {"info": json.dumps({"pid": 4242})}},
+    })
+    ep = Endpoint("/run/fake.sock", "cri", 0, explicit=True)
+    report = cri.query(ep, Deadline(5), channel=channel, version=("runtime.v1alpha2", "fake 1"))  # type: ignore[arg-type]
+    c1, c2 = report.containers
+    assert (c1.name, c1.pid, c1.labels[cri.POD_NAME]) == ("app", 4242, "web")
+    assert c1.labels[cri.CONTAINER_NAME] == "app"
+    assert (c2.name, c2.labels) == ("c2", {"annotation.k8s/x": "y"})
+    assert all(path.startswith("/runtime.v1alpha2.RuntimeService/") for path, _ in channel.asked)
+    assert channel.asked[1][1] == "filter {\n  state {\n    state: CONTAINER_RUNNING\n  }\n}"
 
 
 # ------------------------------------------------------------------ detection helpers
@@ -380,6 +422,7 @@ def _namespaces_complete(d: lxkns.Discovery) -> None:
     ("containerd", "hang", "did not answer in time"),
     ("dockerd", "die", "cannot be reached"),
     ("dockerd", "garbage", "answered something unexpected"),
+    ("containerd", "badproto", "answered something unexpected"),
 ])
 def test_an_engine_that_misbehaves_is_a_diagnostic(comm: str, behaviour: str, reason: str,
                                                   tmp_path: Path) -> None:
@@ -450,9 +493,10 @@ def test_socket_paths_too_long_for_sockaddr_un_are_reached(kind: str, behaviour:
         assert [x.message for x in d.diagnostics if x.stage == "containers"] == [expected]
 
 
-def test_without_grpcio_containerd_engines_are_a_diagnostic(tmp_path: Path) -> None:
-    """A fake containerd, found while grpcio cannot be imported."""
-    probe = ("import sys, json; sys.modules['grpc'] = None\n"
+@pytest.mark.parametrize("missing", ["grpc", "google.protobuf"])
+def test_without_grpcio_or_protobuf_containerd_engines_are_a_diagnostic(missing: str, tmp_path: Path) -> None:
+    """A fake containerd, found while grpcio or the protobuf runtime cannot be imported."""
+    probe = (f"import sys, json; sys.modules[{missing!r}] = None\n"
              "import lxkns\n"
              "d = lxkns.discover(lxkns.STANDARD, with_containers=True, engine_timeout=0.5)\n"
              "print(json.dumps([[x.kind.value, x.message, list(x.examples)] for x in d.diagnostics"
@@ -462,7 +506,8 @@ def test_without_grpcio_containerd_engines_are_a_diagnostic(tmp_path: Path) -> N
     assert out.returncode == 0, out.stderr
     mine = [x for x in json.loads(out.stdout) if any(path in e for e in x[2])]
     assert [x[:2] for x in mine] == [
-        ["unsupported", "containerd and CRI engines need grpcio (pip install lxkns[containerd])"]]
+        ["unsupported",
+         "containerd and CRI engines need grpcio and protobuf (pip install lxkns[containerd])"]]
 
 
 def test_a_decorator_that_fails_is_a_diagnostic(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -407,3 +407,33 @@ def test_a_docker_managed_plugin_is_named_after_its_socket(engines: enginectl.En
         assert_tied(d, c, pid)
     finally:
         engines.docker("plugin", "rm", "-f", ref)
+
+
+def test_lsallns_and_lxkns_name_the_containers_of_the_live_engines(engines: enginectl.Engines) -> None:
+    """lsallns asks the engines it finds by default (--no-containers: not); the lxkns
+    command does when its CONTAINER column is asked for."""
+    from lxkns.cli import lsallns
+    from lxkns.cli import main as lxkns_cli
+
+    def run(main: Any, *argv: str) -> str:
+        import contextlib
+        import io
+
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+            assert main(["-q", *argv]) == 0
+        return out.getvalue()
+
+    with engines.docker_container(engines.busybox, "sleep", "1000") as (name, pid):
+        uts = str(os.stat(f"/proc/{pid}/ns/uts").st_ino)
+        rows = {(r["namespace"], r["type"]): r for r in json.loads(run(lsallns.main, "--json"))}
+        assert rows[(int(uts), "uts")]["container"] == name
+        rows = {(r["namespace"], r["type"]): r
+                for r in json.loads(run(lsallns.main, "--json", "--no-containers"))}
+        assert rows[(int(uts), "uts")]["container"] == ""
+        table = run(lsallns.main)
+        (line,) = [line for line in table.splitlines() if line.split()[:2] == [uts, "uts"]]
+        assert line.split()[2:4] == [name, str(pid)]
+        (row,) = json.loads(run(lxkns_cli.main, "-J", "-p", str(pid), "-t", "uts", "-o", "NS,CONTAINER"))[
+            "namespaces"]
+        assert row == {"ns": int(uts), "container": [name]}

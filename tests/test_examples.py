@@ -141,3 +141,23 @@ def test_fleet_compare_reads_a_live_service_and_a_dump(tmp_path: Path) -> None:
     there = lxkns.Discovery.from_json(dump.read_text())
     assert other.split()[1:9] == [str(len(there.namespaces.get(t, {}))) for t in lxkns.NamespaceType]
     assert other.split()[9] == str(len(there.processes))
+
+
+#: the examples that are commands (test_*.py are tests: pytest runs them, with its own arguments)
+COMMANDS = sorted(p.name for p in EXAMPLES.glob("*.py") if not p.name.startswith("test_"))
+BAD_ARGUMENTS = [(name, ["--bogus"], 2, "usage:") for name in COMMANDS] + [
+    (name, ["1", "2"], 2, "unrecognized arguments: ") for name in
+    ("hiding_places.py", "overmounts.py", "pid_translate.py", "user_tree.py", "containers.py")] + [
+    ("fleet_compare.py", [], 2, "the following arguments are required: URL|DUMP"),
+    ("fleet_compare.py", ["/nonexistent/dump.json"], 1, "cannot read /nonexistent/dump.json: "),
+    ("containers.py", ["abc"], 2, "invalid int value: 'abc'"),
+    ("containers.py", ["99999999"], 1, "no process with PID 99999999"),
+]
+
+
+@pytest.mark.parametrize(("name", "argv", "code", "message"), BAD_ARGUMENTS)
+def test_examples_answer_bad_arguments_with_a_message(name: str, argv: list[str], code: int,
+                                                     message: str) -> None:
+    out = subprocess.run([sys.executable, str(EXAMPLES / name), *argv], capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == code and message in out.stderr and "Traceback" not in out.stderr

@@ -21,8 +21,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "lxkns"
 # ``from .. import X``, is the public face at the top)
 RANKS = {"errors": 0, "_version": 0, "_nstext": 0, "_native": 1, "_lowlevel": 1, "_engines": 1,
          "model": 2, "decorators": 2, "_discovery": 3, "wire": 4, "_entering": 4, "mountineer": 4,
-         "switching": 4, "views": 4, "cli": 5, "_table": 5, "service": 5, "testing": 5, "": 6,
-         "__main__": 7}
+         "switching": 4, "views": 4, "cli": 5, "service": 5, "testing": 5, "": 6, "__main__": 7}
 
 # parts a part must not import although they rank below it: the model knows no kernel and
 # no container engine (it is filled in by the stages above it)

@@ -3,6 +3,8 @@ values of the pure-Python fallback and of the model must agree with them."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import lxkns
@@ -52,6 +54,23 @@ def test_scan_handles_are_released_on_errors(tmp_path: object) -> None:
 
     with pytest.raises(ScanError):
         native.scan_new("/nonexistent", 0, 0)
+
+
+@pytest.mark.parametrize("scanner", ["native", "pure"])
+def test_a_closed_scan_is_refused_not_read(scanner: str, tmp_path: Path) -> None:
+    """Reading a scan after close is a ScanError, not a read of freed memory in C (the
+    procfs root is an empty directory of ours: what the scan finds does not matter)."""
+    from lxkns import ScanError
+    from lxkns._lowlevel import native, pure
+    from lxkns._lowlevel.records import ScanRequest
+
+    pending = (native if scanner == "native" else pure).start(ScanRequest(procfs=str(tmp_path)))
+    assert pending.walked().procs == ()
+    pending.close()
+    pending.close()  # twice is harmless
+    for read in (pending.walked, pending.finish):
+        with pytest.raises(ScanError, match="closed"):
+            read()
 
 
 def test_the_header_is_what_was_compiled() -> None:

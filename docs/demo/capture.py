@@ -8,7 +8,8 @@ Run as root from the repository root, with the landscape up::
 
 NOBODY_PYTHON is an interpreter that user nobody can run and that has
 attrs, cffi and typing-extensions (default: /usr/bin/python3); lxkns itself
-is taken from this checkout through PYTHONPATH.
+is taken from this checkout through PYTHONPATH (its ``lxkns`` command is run
+as ``python -m lxkns``, which is the same command).
 """
 
 from __future__ import annotations
@@ -41,14 +42,18 @@ def main() -> None:
     nobody_python = sys.argv[1] if len(sys.argv) > 1 else "/usr/bin/python3"
     py = sys.executable
     os.makedirs(OUT, exist_ok=True)
-    save("cli-table.txt", run("python3 -m lxkns", [py, "-m", "lxkns"]))
-    save("cli-types.txt", run("python3 -m lxkns -q --types net", [py, "-m", "lxkns", "-q", "--types", "net"]))
-    save("cli-json-keys.txt", run("python3 -m lxkns --json -q | jq -c keys",
-                                  f"{py} -m lxkns --json -q | jq -c keys"))
+    lxkns = [py, "-m", "lxkns"]
+    where = ["-o", "NS,TYPE,FOUND,PID,OWNER,PARENT,REF"]
+    save("cli-table.txt", run("lxkns", lxkns))
+    save("cli-where.txt", run(f"lxkns -q {' '.join(where)}", [*lxkns, "-q", *where]))
+    types = ["-t", "net,user", "-o", "NS,TYPE,FOUND,PID,OWNER,PARENT,COMMAND"]
+    save("cli-types.txt", run(f"lxkns -q {' '.join(types)}", [*lxkns, "-q", *types]))
+    rows = "lxkns -q -J -t net -o NS,FOUND,PID,REF | jq -c '.namespaces[]'"
+    save("cli-rows.txt", run(rows, rows.replace("lxkns", f"{py} -m lxkns", 1)))
+    save("cli-json-keys.txt", run("lxkns --json -q | jq -c keys", f"{py} -m lxkns --json -q | jq -c keys"))
     jq = ('.namespaces[] | select(.reference[-1]? == "/run/netns/lxkns-demo" '
           'or .sources == ["socket"] or .sources == ["parent"])')
-    save("cli-json-ns.txt", run(f"python3 -m lxkns --json -q | jq '{jq}'",
-                                f"{py} -m lxkns --json -q | jq '{jq}'"))
+    save("cli-json-ns.txt", run(f"lxkns --json -q | jq '{jq}'", f"{py} -m lxkns --json -q | jq '{jq}'"))
     with open("/run/lxkns-demo/pids") as f:
         box = f.readline().strip()  # step 1: unshare; its child is PID 1 in the new PID namespace
     with open(f"/proc/{box}/task/{box}/children") as f:
@@ -59,8 +64,9 @@ def main() -> None:
     try:
         save("cli-procfs.txt", run(
             f"nsenter --target={sleeper} --pid -- mount -t proc proc /tmp/lxkns-procfs\n"
-            "# python3 -m lxkns --procfs /tmp/lxkns-procfs -t pid",
-            [py, "-m", "lxkns", "--procfs", "/tmp/lxkns-procfs", "-t", "pid"]))
+            "# lxkns --procfs /tmp/lxkns-procfs -t pid,user -o NS,TYPE,FOUND,PID,COMMAND,PARENT,REF",
+            [*lxkns, "--procfs", "/tmp/lxkns-procfs", "-t", "pid,user", "-o",
+             "NS,TYPE,FOUND,PID,COMMAND,PARENT,REF"]))
     finally:
         subprocess.run(["umount", "/tmp/lxkns-procfs"], check=False)
         os.rmdir("/tmp/lxkns-procfs")
@@ -69,8 +75,8 @@ def main() -> None:
     save("ref-chain.txt", run(chain, chain))
     save("first-steps.txt", run("python3 first_steps.py", [py, os.path.join(HERE, "first_steps.py")],
                                 prompt="#"))
-    save("nobody-table.txt", run(f"{' '.join(NOBODY)} python3 -m lxkns",
-                                 [*NOBODY, nobody_python, "-m", "lxkns"], prompt="#"))
+    save("nobody-table.txt", run(f"{' '.join(NOBODY)} lxkns {' '.join(where)}",
+                                 [*NOBODY, nobody_python, "-m", "lxkns", *where], prompt="#"))
     for name in ("model", "discovery", "nobody"):
         argv = [py, os.path.join(HERE, "transcript.py"), os.path.join(HERE, f"session-{name}.txt")]
         if name == "nobody":
@@ -79,9 +85,9 @@ def main() -> None:
         save(f"session-{name}.out", p.stdout + p.stderr)
     # last: the namespaces it creates must not show up in the other examples
     script = ("unshare --user --map-root-user --net --fork --kill-child sleep infinity & sleep 0.3; "
-              "{} -m lxkns -q --types net; kill -KILL $!")
-    save("nobody-own.txt", run(f"{' '.join(NOBODY)} sh -c '{script.format('python3')}'",
-                               [*NOBODY, "sh", "-c", script.format(nobody_python)]))
+              "{} -q -t net,user -o NS,TYPE,FOUND,PID,OWNER,PARENT,COMMAND; kill -KILL $!")
+    save("nobody-own.txt", run(f"{' '.join(NOBODY)} sh -c '{script.format('lxkns')}'",
+                               [*NOBODY, "sh", "-c", script.format(f"{nobody_python} -m lxkns")]))
 
 
 if __name__ == "__main__":

@@ -56,6 +56,7 @@ class Diagnostics:
 
     def add(self, kind: DiagnosticKind, stage: str, message: str, *, errno: int | None = None,
             example: str | None = None, count: int = 1) -> None:
+        """Count one problem: same kind, stage, message and errno make one diagnostic with examples."""
         key = (kind, stage, message, errno)
         group = self._groups.get(key)
         if group is None:
@@ -89,6 +90,7 @@ class Diagnostics:
                 group.examples.append(example)
 
     def result(self) -> tuple[Diagnostic, ...]:
+        """The diagnostics, by stage, kind and message."""
         order = sorted(self._groups.values(), key=lambda g: (g.stage, g.kind.value, g.message))
         return tuple(
             Diagnostic(kind=g.kind, stage=g.stage, message=g.message, count=g.count,
@@ -149,4 +151,5 @@ class Builder:
         return d
 
     def proc_path(self, pid: int, tid: int = 0) -> str:
+        """The procfs directory of a process, or of one of its threads."""
         return f"{self.procfs}/{pid}/task/{tid}" if tid else f"{self.procfs}/{pid}"

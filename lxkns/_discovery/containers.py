@@ -131,9 +131,8 @@ def _report_errors(b: Builder, outcomes: Sequence[query.Outcome]) -> None:
             if out.reports and isinstance(err, EngineUnsupported):
                 continue  # another socket of a process that did answer
             if isinstance(err, GrpcMissing):
-                b.diagnostics.add(DiagnosticKind.UNSUPPORTED, STAGE,
-                                  "containerd and CRI engines need grpcio (pip install lxkns[containerd])",
-                                  example=_label(b, ep))
+                b.diagnostics.add(DiagnosticKind.UNSUPPORTED, STAGE, "containerd and CRI engines need grpcio "
+                                  "and protobuf (pip install lxkns[containerd])", example=_label(b, ep))
                 continue
             kind = (DiagnosticKind.DENIED if isinstance(err, EngineDenied) else
                     DiagnosticKind.MALFORMED if isinstance(err, EngineProtocolError) else

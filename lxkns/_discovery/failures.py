@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import errno as errnos
 
-from .._lowlevel import LINK_NAMES, NATIVE_IMPORT_ERROR, Failure, Missing
+from .. import _lowlevel
+from .._lowlevel import LINK_NAMES, Failure, Missing, ScanFlags
 from .._lowlevel.records import LINK_PID, LINK_USER
 from ..model.diagnostics import DiagnosticKind
 from .builder import Builder
+from .scanning import request
 
 _WHAT = {
     Failure.PIDDIR: ("processes", "cannot open a process directory", ""),
@@ -64,7 +66,22 @@ def _nslink_failure(b: Builder, pid: int, tid: int, mask: int, err: int) -> None
         b.diagnostics.oserror("namespaces", "cannot read the namespaces of a process", err, example)
 
 
+def _scanner_diagnostics(b: Builder) -> None:
+    """No surprise about which scanner ran: the pure one where the native one was wanted
+    but could not be loaded; and a procfs root that lists no process at all."""
+    if b.scan.implementation != "native" and b.options.native is None:
+        b.diagnostics.add(DiagnosticKind.UNSUPPORTED, "scanner",
+                          "the native scanner is not available "
+                          f"({_lowlevel.NATIVE_IMPORT_ERROR or 'not loaded'}): "
+                          "the pure-Python scanner ran (slower, same results)")
+    if not b.scan.procs and ScanFlags.PROCS in request(b.options, b.procfs).flags:
+        b.diagnostics.add(DiagnosticKind.UNAVAILABLE, "processes",
+                          f"{b.procfs} lists no processes: is it a procfs (mount -t proc)?")
+
+
 def add_failures(b: Builder) -> None:
+    """Diagnostics from what the scanner could not read, found missing, or which scanner ran."""
+    _scanner_diagnostics(b)
     for f in sorted(b.scan.failures):
         what = Failure(f.what)
         if what == Failure.NSLINK:
@@ -81,10 +98,6 @@ def add_failures(b: Builder) -> None:
     for bit, (stage, message) in _MISSING.items():
         if b.scan.missing & bit:
             b.diagnostics.add(DiagnosticKind.UNSUPPORTED, stage, message)
-    if b.scan.implementation == "python" and b.options.native is None and NATIVE_IMPORT_ERROR:
-        b.diagnostics.add(DiagnosticKind.UNSUPPORTED, "scanner",
-                          "the compiled scanner could not be loaded: the pure-Python one served",
-                          example=NATIVE_IMPORT_ERROR)
     if b.scan.foreign and (b.options.with_affinity or b.options.from_sockets):
         b.diagnostics.add(DiagnosticKind.UNAVAILABLE, "processes",
                           "not this process' own procfs: its PIDs are not ours, so CPU affinities "

@@ -55,7 +55,7 @@ class Importer:
 
     def __init__(self, options: DiscoveryOptions, *, nsfs_dev: int, scanner: str = "",
                  procfs_root: str = "/proc") -> None:
-        self.b = Builder(options, _empty_scan(nsfs_dev, scanner), procfs_root)
+        self.b: Builder = Builder(options, _empty_scan(nsfs_dev, scanner), procfs_root)
         self._derive_sources: set[tuple[int, int]] = set()
         self._derive_holders: set[tuple[int, int]] = set()
         self._initial_given = False
@@ -94,6 +94,7 @@ class Importer:
                     cpu_cgroup: str | None = None, fridge_cgroup: str | None = None,
                     frozen: bool | None = None, affinity: tuple[tuple[int, int], ...] | None = None,
                     euid: int | None = None, effective_caps: int | None = None) -> None:
+        """Add a process as read from a dump, with the inodes of its namespaces."""
         b = self.b
         b.procs[pid] = ProcRecord(pid, pid, ppid, state, starttime, nice, priority, policy, 1,
                                   _links(namespaces, for_children), name, tuple(cmdline), "", (), "")
@@ -131,13 +132,16 @@ class Importer:
         self.b.pid_chains.append((tuple(chain), False))
 
     def set_initial(self, initial: Mapping[NamespaceType, int]) -> None:
+        """The inodes of the initial namespaces, as the dump names them."""
         self.b.initial = {TYPE_INDEX[t]: ino for t, ino in initial.items()}
         self._initial_given = True
 
     def set_online_cpus(self, cpus: tuple[tuple[int, int], ...]) -> None:
+        """The online CPUs, as ranges."""
         self.b.online_cpus = cpus
 
     def set_socket_processes(self, sockets: Mapping[int, Sequence[int]]) -> None:
+        """The processes holding each socket (by socket inode)."""
         self.b.socket_processes = {ino: list(pids) for ino, pids in sockets.items()}
 
     def add_mount_table(self, mntns: int, table: Sequence[MountInfo], via: str,
@@ -151,9 +155,11 @@ class Importer:
         self.b.engines.extend(engines)
 
     def restore_diagnostic(self, diag: Diagnostic) -> None:
+        """Take over a diagnostic of the dumped discovery as it is."""
         self.b.diagnostics.restore(diag)
 
     def add_diagnostic(self, kind: DiagnosticKind, stage: str, message: str) -> None:
+        """Add a diagnostic about the dump itself."""
         self.b.diagnostics.add(kind, stage, message)
 
     # ------------------------------------------------------------ finishing

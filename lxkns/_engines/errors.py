@@ -40,7 +40,7 @@ class EngineUnsupported(EngineError):
 
 
 class GrpcMissing(EngineError):
-    reason = "needs grpcio (pip install lxkns[containerd])"
+    reason = "needs grpcio and protobuf (pip install lxkns[containerd])"
 
 
 class Deadline:

@@ -1,4 +1,4 @@
-"""Unary gRPC calls over a unix socket, with lxkns' own protobuf codec.
+"""Unary gRPC calls over a unix socket, with messages of the protobuf runtime.
 
 grpcio is an optional dependency (``pip install lxkns[containerd]``): it is
 imported on first use, and its absence is a GrpcMissing error, which the
@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import transport
 from .errors import (
@@ -25,8 +24,11 @@ from .errors import (
     EngineUnsupported,
     GrpcMissing,
 )
-from .protobuf import Method, ProtoFile, decode, encode
+from .protobuf import Method, R
 from .records import Endpoint
+
+if TYPE_CHECKING:
+    from google.protobuf.message import Message
 
 _OPTIONS = [
     ("grpc.enable_http_proxy", 0),
@@ -83,18 +85,21 @@ class Channel:
             self._fd = -1
             raise
 
-    def call(self, pf: ProtoFile, method: Method, request: Mapping[str, Any] | None = None, *,
-             metadata: tuple[tuple[str, str], ...] = (), package: str | None = None) -> dict[str, Any]:
+    def call(self, method: Method[R], request: Message | None = None, *,
+             metadata: tuple[tuple[str, str], ...] = (), package: str | None = None) -> R:
+        """One unary call (``request`` empty if None), its answer read as ``method`` says;
+        ``package`` swaps the service's package (same messages)."""
         grpc = self._grpc
+        if request is None:
+            request = method.request()
         stub = self._channel.unary_unary(
             method.path(package),
-            request_serializer=lambda value: encode(pf, method.request, value),
-            response_deserializer=lambda data: decode(pf, method.response, data),
+            request_serializer=_serialize,
+            response_deserializer=method.response_class().FromString,
         )
         what = method.path(package)
         try:
-            result: dict[str, Any] = stub(request or {}, timeout=self.deadline.left(),
-                                          metadata=metadata or None)
+            result: R = stub(request, timeout=self.deadline.left(), metadata=metadata or None)
             return result
         except grpc.RpcError as exc:
             raise _classify(grpc, exc, what) from None
@@ -110,6 +115,10 @@ class Channel:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _serialize(message: Message) -> bytes:
+    return message.SerializeToString()
 
 
 def _classify(grpc: Any, exc: Any, what: str) -> EngineError:

@@ -7,10 +7,11 @@ handing out error codes. Nothing outside this module touches ``ffi``/``lib``.
 
 from __future__ import annotations
 
+import errno
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from operator import itemgetter
-from typing import Any
+from typing import Any, NewType
 
 from lxkns._native import ffi, lib
 
@@ -32,7 +33,12 @@ from .records import (
     SocketRecord,
 )
 
-Handle = Any  # a cdata `struct lxkns_scan *`
+#: a scan in progress: the cdata ``struct lxkns_scan *`` of lxkns_scan_new, opaque to all
+#: but the functions here (a type of its own, so that nothing else can be passed for one)
+Handle = NewType("Handle", object)
+#: a record getter of a scan (lxkns_scan_procs & co.): points its second argument at the
+#: scan's array of records and returns how many there are
+Getter = Callable[[Handle, Any], int]
 
 _PROC = Layout(ffi, "struct lxkns_proc")
 _FD = Layout(ffi, "struct lxkns_fd")
@@ -56,7 +62,7 @@ def scan_new(procfs: str, flags: int, link_mask: int) -> Handle:
     if handle == ffi.NULL:
         err = ffi.errno
         raise ScanError(err, f"cannot open procfs root {procfs!r}: {os.strerror(err)}")
-    return handle
+    return Handle(handle)
 
 
 def scan_walk(handle: Handle, workers: int) -> None:
@@ -79,7 +85,7 @@ def scan_free(handle: Handle) -> None:
     lib.lxkns_scan_free(handle)
 
 
-def _array(getter: Any, handle: Handle, layout: Layout) -> Iterator[Any]:
+def _array(getter: Getter, handle: Handle, layout: Layout) -> Iterator[Any]:
     """The records a getter returns, as named tuples."""
     out = ffi.new(layout.ctype + " **")
     n = getter(handle, out)
@@ -121,7 +127,7 @@ _PROC_PICK = itemgetter(*(_PROC.at(name) for name in _PROC_FIELDS))
 _PROC_NS = slice(_PROC.at("ns"), _PROC.at("ns") + NLINKS)
 
 
-def _procs(getter: Any, handle: Handle, texts: _Texts) -> tuple[ProcRecord, ...]:
+def _procs(getter: Getter, handle: Handle, texts: _Texts) -> tuple[ProcRecord, ...]:
     """The process or task records of the scan (the hot loop of reading a scan)."""
     out = ffi.new(_PROC.ctype + " **")
     n = getter(handle, out)
@@ -208,29 +214,38 @@ class PendingScan:
 
     def __init__(self, req: ScanRequest) -> None:
         self._req = req
-        self._handle: Handle = scan_new(req.procfs, int(req.flags), req.link_mask)
+        handle = scan_new(req.procfs, int(req.flags), req.link_mask)
+        self._handle: Handle | None = handle
         self._walked: ScanResult | None = None
         try:
             if req.assume_missing:
-                scan_assume_missing(self._handle, int(req.assume_missing))
-            scan_walk(self._handle, req.workers)
-            self._texts = _Texts(_strings(self._handle), self._handle)  # before the strings grow
-            _raise(lib.lxkns_scan_finish_start(self._handle, int(req.mounts)),
+                scan_assume_missing(handle, int(req.assume_missing))
+            scan_walk(handle, req.workers)
+            self._texts = _Texts(_strings(handle), handle)  # before the strings grow
+            _raise(lib.lxkns_scan_finish_start(handle, int(req.mounts)),
                    "starting to read sockets and mount namespaces")
         except BaseException:
             self.close()
             raise
 
+    def _scan(self) -> Handle:
+        """The scan's handle; ScanError once closed (the C side would read freed memory)."""
+        if self._handle is None:
+            raise ScanError(errno.EBADF, "the scan is closed")
+        return self._handle
+
     def walked(self) -> ScanResult:
+        handle = self._scan()
         if self._walked is None:
-            self._walked = _walked(self._handle, self._texts, bool(self._req.flags & ScanFlags.FOREIGN))
+            self._walked = _walked(handle, self._texts, bool(self._req.flags & ScanFlags.FOREIGN))
         return self._walked
 
     def finish(self) -> ScanResult:
         walked = self.walked()
-        _raise(lib.lxkns_scan_finish_wait(self._handle), "reading sockets and mount namespaces")
-        result = _finished(self._handle, self._req, walked)
-        scan_status(self._handle)  # after the copies: copying the namespaces may fail too
+        handle = self._scan()
+        _raise(lib.lxkns_scan_finish_wait(handle), "reading sockets and mount namespaces")
+        result = _finished(handle, self._req, walked)
+        scan_status(handle)  # after the copies: copying the namespaces may fail too
         return result
 
     def close(self) -> None:

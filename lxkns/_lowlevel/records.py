@@ -204,6 +204,9 @@ class ScanRequest(NamedTuple):
 
 
 class ScanResult(NamedTuple):
+    """Everything one scan found: the record arrays, what was missing, and which
+    scanner (``"native"`` or ``"python"``) made it."""
+
     procs: tuple[ProcRecord, ...]
     tasks: tuple[ProcRecord, ...]
     fds: tuple[FdRecord, ...]

@@ -61,5 +61,6 @@ def power(proc_user: UserNamespace, euid: int, target: UserNamespace) -> Power:
 
 
 def process_user(p: Process) -> UserNamespace | None:
+    """The user namespace of ``p``, if it is known."""
     ns = p.namespaces.get(NamespaceType.USER)
     return ns if isinstance(ns, UserNamespace) else None

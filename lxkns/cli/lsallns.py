@@ -1,7 +1,8 @@
 """lsallns: every namespace in one table, by inode.
 
-Columns: NAMESPACE (inode), TYPE, CONTAINER (of the ealdorman, when
-containers are discovered), PID and PROCESS of the ealdorman -- or the TID
+Columns: NAMESPACE (inode), TYPE, CONTAINER (of the ealdorman: on a live
+host the container engines found are asked, unless ``--no-containers``),
+PID and PROCESS of the ealdorman -- or the TID
 and ``[name]`` of the oldest loose thread --, and a COMMENT: the cgroup of
 the ealdorman, the process a loose thread belongs to, ``bound:`` and the
 ref of a namespace without processes, who holds it open, or ``???``.
@@ -9,19 +10,21 @@ ref of a namespace without processes, who holds it open, or ``???``.
 
 from __future__ import annotations
 
+import argparse
 import json
 from collections.abc import Sequence
 from typing import Any
 
-from .._table import format_table
 from ..model import STANDARD, Discovery, Namespace
 from . import common
 from .names import Naming, container_name
+from .table import format_table
 
 HEADER = ("NAMESPACE", "TYPE", "CONTAINER", "PID", "PROCESS/[TASK]", "COMMENT")
 
 
 def row(ns: Namespace, naming: Naming) -> dict[str, Any]:
+    """One namespace as a row (what ``--json`` shows of it)."""
     out: dict[str, Any] = {"namespace": ns.id.ino, "type": ns.type.type_name, "container": "",
                            "pid": None, "process": "", "comment": ""}
     leader = ns.ealdorman
@@ -43,27 +46,38 @@ def row(ns: Namespace, naming: Naming) -> dict[str, Any]:
 
 
 def rows(d: Discovery, naming: Naming) -> list[dict[str, Any]]:
+    """Every namespace, by inode, as rows."""
     ordered = sorted(d.all_namespaces(), key=lambda ns: (ns.id.ino, ns.type.type_name))
     return [row(ns, naming) for ns in ordered]
 
 
 def table(found: list[dict[str, Any]]) -> str:
+    """The rows as an aligned table with a header."""
     cells = [HEADER] + [(str(r["namespace"]), r["type"], r["container"] or "-",
                          str(r["pid"]) if r["pid"] is not None else "-", r["process"] or "-", r["comment"])
                         for r in found]
     return format_table(cells)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def parser() -> argparse.ArgumentParser:
+    """The argument parser of ``lsallns`` (also what its man page is made from)."""
     ap = common.parser("lsallns", "List every namespace, by inode.", tree=False)
+    ap.add_argument("--no-containers", action="store_true",
+                    help="do not ask the container engines found for their containers")
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The ``lsallns`` command; returns the exit status."""
+    ap = parser()
     args = common.parse(ap, argv)
 
     def body() -> str:
-        d = common.discovery(args, STANDARD)
+        d = common.discovery(args, STANDARD.replace(with_containers=not args.no_containers))
         found = rows(d, common.output(args).naming)
         return json.dumps(found, indent=2) if args.json else table(found)
 
-    return common.run("lsallns", body)
+    return common.run("lsallns", body, args)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ directly, marked as such, instead of breaking the tree.
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Sequence
 
 from ..model import STANDARD, Discovery, HierarchicalNamespace, UserNamespace
@@ -56,12 +57,20 @@ def _level(pidns: list[HierarchicalNamespace], owner: UserNamespace | None, out:
 
 
 def tree(d: Discovery, out: common.Output, users: bool = False) -> list[Node]:
+    """The PID namespace trees from the roots; with ``users``, grouped under their owners."""
     return _level(sorted(d.pid_roots, key=lambda n: n.id.ino), None, out, users)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def parser() -> argparse.ArgumentParser:
+    """The argument parser of ``lspidns`` (also what its man page is made from)."""
     ap = common.parser("lspidns", "Show the tree of PID namespaces.")
     ap.add_argument("-u", "--user", action="store_true", help="show the owning user namespaces too")
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The ``lspidns`` command; returns the exit status."""
+    ap = parser()
     args = common.parse(ap, argv)
 
     def body() -> str:
@@ -69,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         out = common.output(args)
         return out.tree(tree(d, out, args.user))
 
-    return common.run("lspidns", body)
+    return common.run("lspidns", body, args)
 
 
 if __name__ == "__main__":

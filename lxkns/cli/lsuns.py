@@ -49,12 +49,19 @@ def tree(d: Discovery, out: common.Output, owned: set[NamespaceType] | None = No
     return [_node(root, out, owned) for root in sorted(d.user_roots, key=lambda n: n.id.ino)]
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def parser() -> argparse.ArgumentParser:
+    """The argument parser of ``lsuns`` (also what its man page is made from)."""
     ap = common.parser("lsuns", "Show the tree of user namespaces.")
     ap.add_argument("-d", "--details", action="store_true", help="show the namespaces each one owns")
     ap.add_argument("-f", "--filter", metavar="TYPE", action="append", default=[],
                     help="only owned namespaces of these types (names or c i m n p t U u; repeatable)")
-    args: argparse.Namespace = common.parse(ap, argv)
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The ``lsuns`` command; returns the exit status."""
+    ap = parser()
+    args = common.parse(ap, argv)
 
     def body() -> str:
         owned = None
@@ -65,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         d = common.discovery(args, STANDARD)
         return common.output(args).tree(tree(d, common.output(args), owned))
 
-    return common.run("lsuns", body)
+    return common.run("lsuns", body, args)
 
 
 if __name__ == "__main__":

@@ -59,12 +59,14 @@ def process_text(p: Process, naming: Naming, *, pids: str | None = None) -> Text
 
 
 def cgroup_text(p: Process | Task, naming: Naming) -> Text:
+    """`` controlled by "/cgroup/path"`` for a process or task in a CPU cgroup, else nothing."""
     if not p.cpu_cgroup:
         return []
     return [("plain", " controlled by "), ("controlgroup", f'"{naming.cgroup_path(p.cpu_cgroup)}"')]
 
 
 def type_id_text(ns: Namespace) -> Text:
+    """``net:[ino]``, coloured as its type."""
     return [(ns.type.type_name, ns.type_id)]
 
 

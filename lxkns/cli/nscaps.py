@@ -11,9 +11,11 @@ From a dump, name the process with ``-p`` (the dump must have credentials:
 
 from __future__ import annotations
 
+import argparse
 import os
 from collections.abc import Sequence
 
+from ..errors import UnknownNamespaceError
 from ..model import STANDARD, Discovery, Namespace, Process, UserNamespace
 from . import EXIT_NOT_FOUND, EXIT_USAGE, Failure, common
 from .caps import Power, names, power, process_user, user_namespace_of
@@ -117,12 +119,36 @@ class _Caps:
         return roots
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    ap = common.parser("nscaps", "Show the capabilities a process has in a namespace.")
-    ap.add_argument("namespace", metavar="NAMESPACE", help="the target namespace, as net:[4026531840]")
+LEGEND = """\
+Marks: ⛔ (ascii [-]) the process has no capabilities in that user namespace,
+⛛ ([e]) its effective capabilities, ✓ ([A]) all capabilities."""
+
+
+def target_namespace(d: Discovery, text: str) -> Namespace:
+    """The target by ``type:[ino]`` or by a bare inode (of whatever type it is)."""
+    if not text.isdecimal():
+        return d.namespace(text)
+    ino = int(text)
+    for ns in d.all_namespaces():
+        if ns.id.ino == ino:
+            return ns
+    raise UnknownNamespaceError(f"no namespace with inode {ino} in this discovery")
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser of ``nscaps`` (also what its man page is made from)."""
+    ap = common.parser("nscaps", "Show the capabilities a process has in a namespace.", legend=LEGEND)
+    ap.add_argument("namespace", metavar="NAMESPACE",
+                    help="the target namespace, as net:[4026531840] or its inode number")
     ap.add_argument("-p", "--pid", type=int, help="the process (default: nscaps itself)")
     ap.add_argument("-n", "--ns", metavar="PIDNS", help="the PID namespace the --pid is from")
     ap.add_argument("--brief", action="store_true", help="do not list capabilities")
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The ``nscaps`` command; returns the exit status."""
+    ap = parser()
     args = common.parse(ap, argv)
     if args.ns is not None and args.pid is None:
         ap.error("--ns needs --pid")
@@ -132,14 +158,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise Failure("from a dump, name the process with --pid", EXIT_USAGE)
         live = common.is_live(args)
         d = common.discovery(args, STANDARD.replace(with_pid_map=True, with_credentials=True))
-        target = d.namespace(args.namespace)
+        target = target_namespace(d, args.namespace)
         pid = args.pid if args.pid is not None else os.getpid()
         proc = find_process(d, start(d, live), pid, args.ns)
         out = common.output(args)
         marks = MARKS["ascii" if args.treestyle == "ascii" else "line"]
         return out.tree(_Caps(d, proc, target, out, args.brief, marks).tree())
 
-    return common.run("nscaps", body)
+    return common.run("nscaps", body, args)
 
 
 if __name__ == "__main__":

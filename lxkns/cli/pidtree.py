@@ -11,6 +11,7 @@ namespace that PID is (``pid:[ino]`` or the inode).
 
 from __future__ import annotations
 
+import argparse
 import os
 from collections.abc import Sequence
 
@@ -110,6 +111,7 @@ def start(d: Discovery, live: bool) -> list[HierarchicalNamespace]:
 
 def tree(d: Discovery, out: common.Output, *, live: bool = False, pid: int | None = None,
          pidns: str | None = None) -> list[Node]:
+    """The process trees below the starting PID namespaces; with ``pid``, only its branch."""
     tops = start(d, live)
     only = None
     if pid is not None:
@@ -133,10 +135,17 @@ def find_process(d: Discovery, tops: list[HierarchicalNamespace], pid: int, pidn
     raise UnknownProcessError(f"no process with PID {pid} in {ns.type_id}")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def parser() -> argparse.ArgumentParser:
+    """The argument parser of ``pidtree`` (also what its man page is made from)."""
     ap = common.parser("pidtree", "Show the processes in the tree of PID namespaces.")
     ap.add_argument("-p", "--pid", type=int, help="show only the branch down to this process")
     ap.add_argument("-n", "--ns", metavar="PIDNS", help="the PID namespace the --pid is from")
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The ``pidtree`` command; returns the exit status."""
+    ap = parser()
     args = common.parse(ap, argv)
     if args.ns is not None and args.pid is None:
         ap.error("--ns needs --pid")
@@ -146,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         out = common.output(args)
         return out.tree(tree(d, out, live=common.is_live(args), pid=args.pid, pidns=args.ns))
 
-    return common.run("pidtree", body)
+    return common.run("pidtree", body, args)
 
 
 if __name__ == "__main__":

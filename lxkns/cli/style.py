@@ -56,9 +56,10 @@ class Styler:
 
     def __init__(self, enabled: bool = False, theme: str = "dark") -> None:
         self.enabled = enabled
-        self.theme = THEMES[theme]
+        self.theme: Mapping[str, str] = THEMES[theme]
 
     def render(self, text: Text) -> str:
+        """The pieces as one string, with colour codes if enabled."""
         if not self.enabled:
             return "".join(s for _, s in text)
         parts = []
@@ -69,4 +70,5 @@ class Styler:
 
 
 def plain(text: Text) -> str:
+    """The pieces as one string, without colours."""
     return "".join(s for _, s in text)

@@ -45,6 +45,7 @@ class Node:
     children: list[Node] = field(default_factory=list)
 
     def to_data(self) -> dict[str, Any]:
+        """This node and its children as plain data (what ``--json`` prints)."""
         return {**self.data, "children": [c.to_data() for c in self.children]}
 
 
@@ -65,4 +66,5 @@ def render(roots: list[Node], style: TreeStyle, styler: Styler) -> str:
 
 
 def to_data(roots: list[Node]) -> list[dict[str, Any]]:
+    """The trees as plain data, one entry per root."""
     return [root.to_data() for root in roots]

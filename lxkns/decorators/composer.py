@@ -11,6 +11,7 @@ GROUP_TYPE = "com.docker.compose.project"
 
 
 def decorate(engines: Sequence[EngineDraft]) -> None:
+    """Group the containers of Docker compose projects by their project label."""
     for engine in engines:
         for c in engine.containers:
             project = c.labels.get(PROJECT_LABEL)

@@ -36,6 +36,7 @@ def _codespace(metadata: str) -> str | None:
 
 
 def decorate(engines: Sequence[EngineDraft]) -> None:
+    """Give development containers a readable name: their workspace folder or codespace."""
     for engine in engines:
         for c in engine.containers:
             folder = c.labels.get(LOCAL_FOLDER)

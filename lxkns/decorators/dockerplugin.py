@@ -35,6 +35,7 @@ def _socket_name(engine: EngineDraft, c: ContainerDraft) -> str | None:
 
 
 def decorate(engines: Sequence[EngineDraft]) -> None:
+    """Mark Docker managed plugins (containerd's ``plugins.moby``) and name them by their socket."""
     for engine in engines:
         if engine.type != "containerd.io":
             continue

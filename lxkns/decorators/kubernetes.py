@@ -55,6 +55,7 @@ def _from_name(c: ContainerDraft) -> None:
 
 
 def decorate(engines: Sequence[EngineDraft]) -> None:
+    """Group containers into Kubernetes pods by their kubelet labels (or dockershim names)."""
     for engine in engines:
         for c in engine.containers:
             if POD_NAME not in c.labels:

@@ -12,6 +12,8 @@ import attrs
 
 
 class DiagnosticKind(enum.Enum):
+    """What kind of problem a diagnostic reports."""
+
     DENIED = "denied"            #: not allowed to read or open something
     VANISHED = "vanished"        #: a process, thread or fd went away while being read
     UNSUPPORTED = "unsupported"  #: the kernel lacks a feature; a fallback was used or a step skipped

@@ -197,8 +197,8 @@ class MountTable(Mapping[str, MountPath], Viewable):
 
     def __init__(self, mntns_id: NamespaceID, paths: Mapping[str, MountPath],
                  mntns: MountNamespace | None = None) -> None:
-        self.mntns_id = mntns_id
-        self.mntns = mntns
+        self.mntns_id: NamespaceID = mntns_id
+        self.mntns: MountNamespace | None = mntns
         # a dict handed over by the builder is not copied (nothing changes it afterwards)
         self._paths: Mapping[str, MountPath] = MappingProxyType(paths if type(paths) is dict else dict(paths))
 

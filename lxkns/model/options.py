@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import attrs
+from typing_extensions import Self
 
 from ..errors import ParseError
 from .types import ALL_TYPES, NamespaceType, types_of
@@ -109,7 +110,7 @@ class DiscoveryOptions:
     workers: int = attrs.field(default=2, validator=attrs.validators.and_(
         attrs.validators.instance_of(int), attrs.validators.ge(1), attrs.validators.le(16)))
 
-    def replace(self, **changes: Any) -> DiscoveryOptions:
+    def replace(self, **changes: Any) -> Self:
         """A copy with some options changed (``STANDARD.replace(from_fds=False)``)."""
         return attrs.evolve(self, **changes)
 

@@ -97,6 +97,7 @@ class Process(_Common):
         return (self.pid, self.starttime)
 
     def ancestors(self) -> Iterator[Process]:
+        """The parent, its parent, ... up to the topmost process known."""
         p = self.parent
         while p is not None:
             yield p

@@ -142,4 +142,5 @@ def type_of_index(index: int) -> NamespaceType:
 
 
 def iter_types(mask: NamespaceType) -> Iterator[NamespaceType]:
+    """The single types in a type mask, in lexical order of their names."""
     yield from mask.members()

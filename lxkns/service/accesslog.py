@@ -7,7 +7,7 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-log = logging.getLogger("lxkns.service.access")
+log: logging.Logger = logging.getLogger("lxkns.service.access")
 
 
 def _client(scope: Scope) -> str:
@@ -19,6 +19,8 @@ def _client(scope: Scope) -> str:
 
 
 class AccessLog:
+    """ASGI middleware: one log line per answered request."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 

@@ -25,7 +25,7 @@ from .hosts import HostGuard, HostPolicy
 from .methods import ReadOnly
 from .webui import WebUI
 
-log = logging.getLogger("lxkns.service")
+log: logging.Logger = logging.getLogger("lxkns.service")
 
 #: seconds the start waits for the first discovery, to name the engines it found
 STARTUP_WAIT = 5.0
@@ -52,9 +52,9 @@ class Service:
 
     def __init__(self, config: ServiceConfig, discover: DiscoverFunction | None = None) -> None:
         self.config = config
-        self.discoveries = Discoveries(config, discover)
-        self.web = WebUI(config.web_root)
-        self.started = asyncio.Event()
+        self.discoveries: Discoveries = Discoveries(config, discover)
+        self.web: WebUI = WebUI(config.web_root)
+        self.started: asyncio.Event = asyncio.Event()
         routes = [Route(e.path, handlers.api(self.discoveries, e), methods=["GET"], name=e.name)
                   for e in ENDPOINTS]
         routes += [
@@ -66,7 +66,7 @@ class Service:
             Route("/readyz", handlers.readyz(self.discoveries), methods=["GET"]),
             Route("/{path:path}", self.web.handle, methods=["GET"]),
         ]
-        self.starlette = Starlette(
+        self.starlette: Starlette = Starlette(
             routes=routes, lifespan=self._lifespan,
             exception_handlers={errors.ServiceError: _service_error, HTTPException: _http_error,
                                 Exception: _internal_error})

@@ -18,7 +18,7 @@ CLONE_NEWCGROUP = 0x02000000
 
 
 class CgroupSwitchError(OSError):
-    pass
+    """The initial cgroup namespace could not be entered."""
 
 
 def _setns(fd: int, nstype: int) -> None:

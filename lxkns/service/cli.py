@@ -62,6 +62,7 @@ def _seconds(text: str) -> float:
 
 
 def parser() -> argparse.ArgumentParser:
+    """The argument parser of ``lxkns serve``."""
     ap = argparse.ArgumentParser(prog="lxkns serve", description=DESCRIPTION,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--http", type=_address, default=("127.0.0.1", 5010), metavar="ADDR:PORT",
@@ -109,6 +110,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def config_of(args: argparse.Namespace) -> ServiceConfig:
+    """The service settings the parsed arguments ask for."""
     host, port = args.http
     return ServiceConfig(
         host=host, port=port, max_age=args.max_age, timeout=max(args.timeout, 0.001), grace=args.grace,

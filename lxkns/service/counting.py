@@ -14,6 +14,7 @@ _FIXED = {"/api/namespaces": "namespaces", "/api/processes": "processes", "/api/
 
 
 def route_of(path: str) -> str:
+    """The route a request path counts under in the metrics (a bounded set of labels)."""
     if path in _FIXED:
         return _FIXED[path]
     if path == "/api" or path.startswith("/api/"):
@@ -22,6 +23,8 @@ def route_of(path: str) -> str:
 
 
 class CountRequests:
+    """ASGI middleware: counts the answered requests by route and status."""
+
     def __init__(self, app: ASGIApp, counter: Counter) -> None:
         self.app = app
         self.counter = counter

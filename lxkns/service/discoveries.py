@@ -45,14 +45,15 @@ class Discoveries:
         self._discover: DiscoverFunction = discover or (lambda options: real_discover(options))
         self._summary: Summary | None = None
         self._lock = threading.Lock()
-        self.metrics = ServiceMetrics(self.latest_summary, self.scanner_name())
+        self.metrics: ServiceMetrics = ServiceMetrics(self.latest_summary, self.scanner_name())
         self.flights: Flights[Rendered] = Flights(
             max_age=config.max_age, timeout=config.timeout, max_running=config.max_running,
             per_request=config.per_request, observer=self.metrics, stale=config.stale)
         #: the option set whose discoveries the metrics show: /api/namespaces without a query
-        self.metrics_key = (NAMESPACES.name, self.options(NAMESPACES))
+        self.metrics_key: tuple[str, DiscoveryOptions] = (NAMESPACES.name, self.options(NAMESPACES))
 
     def scanner_name(self) -> str:
+        """Which scanner the discoveries use, ``native`` or ``python``."""
         from .._lowlevel import native_available
 
         if self.config.native is False or not native_available():
@@ -60,12 +61,14 @@ class Discoveries:
         return "native"
 
     def options(self, endpoint: Endpoint, query: Iterable[tuple[str, str]] = ()) -> DiscoveryOptions:
+        """The discovery options for an endpoint and a request's query."""
         base = endpoint.options(self.config.containers)
         if self.config.native is not None:
             base = base.replace(native=self.config.native)
         return apply(base, query, endpoint.params, self.config.containers)
 
     def latest_summary(self) -> Summary | None:
+        """What the metrics show of the latest standard discovery, if one finished."""
         return self._summary
 
     def _job(self, endpoint: Endpoint, options: DiscoveryOptions) -> Callable[[], Rendered]:

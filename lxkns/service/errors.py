@@ -21,7 +21,7 @@ class ServiceError(Exception):
         self.status = status
         self.error = error
         self.detail = detail
-        self.headers = dict(headers or {})
+        self.headers: dict[str, str] = dict(headers or {})
 
 
 class QueryError(ServiceError):
@@ -32,15 +32,18 @@ class QueryError(ServiceError):
 
 
 def body(error: str, detail: str = "") -> bytes:
+    """The JSON body of an error answer."""
     return json.dumps({"error": error, "detail": detail}).encode()
 
 
 def response(exc: ServiceError) -> Response:
+    """The answer to a ServiceError."""
     return error_response(exc.status, exc.error, exc.detail, exc.headers)
 
 
 def error_response(status: int, error: str, detail: str = "",
                    headers: Mapping[str, str] | None = None) -> Response:
+    """An error answer with a JSON body and the common headers."""
     return Response(body(error, detail), status_code=status, media_type="application/json",
                     headers={**COMMON_HEADERS, **(headers or {})})
 

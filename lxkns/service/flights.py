@@ -30,10 +30,21 @@ T = TypeVar("T")
 class FlightObserver(Protocol):
     """What the metrics learn about discoveries."""
 
-    def started(self) -> None: ...
-    def finished(self, seconds: float, ok: bool) -> None: ...
-    def waiting(self, delta: int) -> None: ...
-    def timed_out(self) -> None: ...
+    def started(self) -> None:
+        """A discovery started."""
+        ...
+
+    def finished(self, seconds: float, ok: bool) -> None:
+        """A discovery ended after ``seconds``, well or not."""
+        ...
+
+    def waiting(self, delta: int) -> None:
+        """``delta`` more (or fewer) requests wait for a running discovery."""
+        ...
+
+    def timed_out(self) -> None:
+        """A request gave up waiting for its discovery."""
+        ...
 
 
 class _NoObserver:
@@ -51,6 +62,8 @@ class _NoObserver:
 
 
 class DiscoveryTimeout(ServiceError):
+    """503: the discovery did not finish within the timeout (it goes on)."""
+
     def __init__(self, waited: float, retry_after: int) -> None:
         super().__init__(503, "discovery timeout",
                          f"the discovery did not finish within {waited:g} s; it goes on, try again later",
@@ -58,18 +71,24 @@ class DiscoveryTimeout(ServiceError):
 
 
 class TooBusy(ServiceError):
+    """503: too many discoveries with other options run already."""
+
     def __init__(self, running: int, retry_after: int) -> None:
         super().__init__(503, "too busy", f"{running} discoveries with other options are running already",
                          {"retry-after": str(retry_after)})
 
 
 class Stopping(ServiceError):
+    """503: the service is shutting down."""
+
     def __init__(self) -> None:
         super().__init__(503, "stopping", "the service is shutting down",
                          {"retry-after": "5", "connection": "close"})
 
 
 class DiscoveryFailed(ServiceError):
+    """500: the discovery raised an error."""
+
     def __init__(self, exc: BaseException) -> None:
         super().__init__(500, "discovery failed", f"{type(exc).__name__}: {exc}")
 
@@ -116,6 +135,7 @@ class Flights(Generic[T]):
         return time.monotonic() - min(starts) if starts else 0.0
 
     def latest(self, key: Hashable) -> Done[T] | None:
+        """The latest finished result for ``key``, if any."""
         return self._done.get(key)
 
     @property

@@ -88,6 +88,7 @@ def accepts_gzip(header: str) -> bool:
 
 
 def not_found(request: Request) -> Response:
+    """404 for any other path under /api."""
     raise ServiceError(404, "not found", f"no API endpoint {request.url.path}")
 
 
@@ -137,6 +138,7 @@ def readyz(discoveries: Discoveries) -> Handler:
 
 
 def openapi(containers: bool) -> Handler:
+    """The handler answering the OpenAPI document."""
     body = document_bytes(containers)
 
     async def handle(request: Request) -> Response:

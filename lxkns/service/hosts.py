@@ -42,7 +42,7 @@ class HostPolicy:
     """Which Host names to accept (see the module)."""
 
     def __init__(self, allowed: Iterable[str] = (), own_names: Iterable[str] | None = None) -> None:
-        self.any = False
+        self.any: bool = False
         self.names: set[str] = set()
         self.domains: list[str] = []
         for entry in allowed:
@@ -58,6 +58,7 @@ class HostPolicy:
         self.names.update(n.lower() for n in own_names if n)
 
     def allows(self, header: str | None) -> bool:
+        """Whether a request with this Host header is answered."""
         if self.any or header is None:
             return True  # HTTP/1.0 without Host: no browser sends that
         name = host_name(header)

@@ -10,6 +10,8 @@ ALLOWED = ("GET", "HEAD")
 
 
 class ReadOnly:
+    """ASGI middleware: only GET and HEAD; 405 for every other method."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 

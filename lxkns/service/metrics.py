@@ -40,6 +40,7 @@ class Summary:
 
     @classmethod
     def of(cls, d: Discovery, per_namespace: bool = False) -> Summary:
+        """The numbers the metrics show of a discovery (by namespace too, if asked)."""
         by_type = {t.type_name: len(m) for t, m in d.namespaces.items()}
         diags: Tally[tuple[str, str]] = Tally()
         for diag in d.diagnostics:
@@ -111,6 +112,15 @@ class _DiscoveryCollector(Collector):
 class ServiceMetrics:
     """The metrics of one app, in a registry of its own."""
 
+    registry: CollectorRegistry
+    discoveries: Counter
+    failures: Counter
+    timeouts: Counter
+    duration: Histogram
+    in_flight: Gauge
+    waiters: Gauge
+    requests: Counter
+
     def __init__(self, latest: Callable[[], Summary | None], scanner: str) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
@@ -134,9 +144,11 @@ class ServiceMetrics:
 
     # FlightObserver
     def started(self) -> None:
+        """A discovery started."""
         self.in_flight.inc()
 
     def finished(self, seconds: float, ok: bool) -> None:
+        """A discovery ended after ``seconds``, well or not."""
         self.in_flight.dec()
         self.discoveries.inc()
         self.duration.observe(seconds)
@@ -144,7 +156,9 @@ class ServiceMetrics:
             self.failures.inc()
 
     def waiting(self, delta: int) -> None:
+        """``delta`` more (or fewer) requests wait for a running discovery."""
         self.waiters.inc(delta)
 
     def timed_out(self) -> None:
+        """A request was answered 503 because its discovery took too long."""
         self.timeouts.inc()

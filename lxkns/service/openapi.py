@@ -143,4 +143,5 @@ def document(containers: bool = True) -> dict[str, Any]:
 
 
 def document_bytes(containers: bool = True) -> bytes:
+    """The OpenAPI document as JSON bytes."""
     return json.dumps(document(containers), sort_keys=True).encode()

@@ -64,6 +64,7 @@ TYPE_NAMES = tuple(t.type_name for t in NamespaceType)
 
 
 def boolean(name: str, value: str) -> bool:
+    """A boolean query parameter; QueryError for a value that is none."""
     v = value.strip().lower()
     if v in TRUE:
         return True
@@ -73,6 +74,7 @@ def boolean(name: str, value: str) -> bool:
 
 
 def types(value: str) -> NamespaceType:
+    """The namespace types a ``types`` query parameter names; QueryError for others."""
     v = value.strip().lower()
     if v == "all":
         return ALL_TYPES

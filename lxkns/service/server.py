@@ -18,7 +18,7 @@ import uvicorn
 
 from .app import Service
 
-log = logging.getLogger("lxkns.service")
+log: logging.Logger = logging.getLogger("lxkns.service")
 
 
 class _Server(uvicorn.Server):

@@ -36,6 +36,7 @@ def effective_caps() -> str:
 
 
 def engines_text(summary: Summary | None, containers: bool) -> str:
+    """What the start line says of the container engines found."""
     if not containers:
         return "off (--no-containers)"
     if summary is None:
@@ -46,6 +47,7 @@ def engines_text(summary: Summary | None, containers: bool) -> str:
 
 
 def line(config: ServiceConfig, scanner: str, summary: Summary | None, web_ui: bool) -> str:
+    """The line the service logs when it starts: where it serves, as whom, and what it found."""
     scheme_host = f"[{config.host}]" if ":" in config.host else config.host
     web = str(config.web_root) if web_ui else f"none ({config.web_root} missing)"
     return (f"lxkns {__version__} serving http://{scheme_host}:{config.port}/ euid={os.geteuid()} "

@@ -46,6 +46,7 @@ _SAFE_PATH = re.compile(r"/(?:[A-Za-z0-9._~!$&'()*+,;=:@%-]+/)*")
 
 
 def content_type(name: str) -> str:
+    """The Content-Type of a file of the web UI, by its suffix."""
     suffix = Path(name).suffix.lower()
     if suffix in _TYPES:
         return _TYPES[suffix]
@@ -84,6 +85,7 @@ def base_href(request: Request) -> str:
 
 
 def rewrite_base(html: bytes, base: str) -> bytes:
+    """The page with its ``<base href>`` set to ``base`` (for a proxy prefix)."""
     return _BASE.sub(lambda _: b'<base href="' + base.encode() + b'">', html, count=1)
 
 
@@ -91,9 +93,10 @@ class WebUI:
     """The handler for every GET that is no API call."""
 
     def __init__(self, root: Path) -> None:
-        self.root = str(root)
+        self.root: str = str(root)
 
     def available(self) -> bool:
+        """Whether the web root holds a web UI to serve."""
         try:
             read_file(self.root, "")
         except WebRootError:
@@ -101,6 +104,7 @@ class WebUI:
         return True
 
     async def handle(self, request: Request) -> Response:
+        """Answer a GET for a file of the web UI (its index for unknown paths)."""
         path = request.url.path
         parts = path.split("/")
         if any(p == ".." for p in parts) or "\\" in path or "\0" in path:

@@ -19,11 +19,12 @@ class LeakError(AssertionError):
     """Something was left behind; ``leftovers`` names each thing, one per line."""
 
     def __init__(self, what: str, leftovers: list[str]) -> None:
-        self.leftovers = leftovers
+        self.leftovers: list[str] = leftovers
         super().__init__(message(what, leftovers))
 
 
 def message(what: str, leftovers: list[str]) -> str:
+    """The leak guard's report: what left how many things behind, one per line."""
     noun = "thing" if len(leftovers) == 1 else "things"
     return f"lxkns leak guard: {what} left {len(leftovers)} {noun} behind:\n  " + "\n  ".join(leftovers)
 
@@ -32,16 +33,17 @@ class Guard:
     """A snapshot taken by :meth:`start`, compared by :meth:`finish`."""
 
     def __init__(self, checks: Iterable[str] = CHECKS, timeout: float = TIMEOUT) -> None:
-        self.checks = tuple(checks)
+        self.checks: tuple[str, ...] = tuple(checks)
         unknown = set(self.checks) - set(CHECKS)
         if unknown:
             raise ValueError(f"unknown leak checks {sorted(unknown)}: there are {', '.join(CHECKS)}")
         if timeout < 0:
             raise ValueError("the leak guard's timeout cannot be negative")
-        self.timeout = timeout
+        self.timeout: float = timeout
         self.before: Snapshot | None = None
 
     def start(self) -> None:
+        """Take the snapshot the leftovers are counted against."""
         self.before = snapshot()
 
     def finish(self) -> list[str]:

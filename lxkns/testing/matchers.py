@@ -27,7 +27,7 @@ Go matcher → here: ``BeAContainer(opts…)`` → :func:`a_container`,
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from ..model import (
     Container,
@@ -53,15 +53,18 @@ class Matcher:
     :meth:`mismatches` lists, in words, why an object does not match ([] if it does).
     """
 
-    __hash__ = None  # type: ignore[assignment]
+    #: a matcher equals many objects: it cannot be hashed consistently
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]
 
     def __init__(self, description: str) -> None:
-        self.description = description
+        self.description: str = description
 
     def mismatches(self, actual: object) -> list[str]:
+        """Why ``actual`` does not match, one short sentence each; [] if it matches."""
         raise NotImplementedError
 
     def matches(self, actual: object) -> bool:
+        """True if ``actual`` matches (no :meth:`mismatches`)."""
         return not self.mismatches(actual)
 
     def __eq__(self, other: object) -> bool:
@@ -114,9 +117,13 @@ class GroupMatcher(Matcher):
                  labels: Mapping[str, str | None] | None = None, description: str | None = None) -> None:
         super().__init__(description or _describe("a_group", {
             "name": name, "type": type, "flavor": flavor, "labels": labels}))
-        self.name, self.type, self.flavor, self.labels = name, type, flavor, dict(labels or {})
+        self.name: str | None = name
+        self.type: str | None = type
+        self.flavor: str | None = flavor
+        self.labels: dict[str, str | None] = dict(labels or {})
 
     def mismatches(self, actual: object) -> list[str]:
+        """What of name, type, flavor and labels ``actual`` lacks."""
         if not isinstance(actual, ContainerGroup):
             return [f"not a container group but a {type(actual).__name__}"]
         out = []
@@ -139,13 +146,17 @@ class ContainerMatcher(Matcher):
         super().__init__(description or _describe("a_container", {
             "name": name, "type": type, "strict_type": strict_type, "flavor": flavor,
             "labels": labels, "paused": paused, "group": group, "pod": pod}))
-        self.name, self.type, self.strict_type, self.flavor = name, type, strict_type, flavor
-        self.labels = dict(labels or {})
-        self.paused = paused
-        self.group = GroupMatcher(name=group) if isinstance(group, str) else group
-        self.pod = a_pod(name=pod) if isinstance(pod, str) else pod
+        self.name: str | None = name
+        self.type: str | None = type
+        self.strict_type: str | None = strict_type
+        self.flavor: str | None = flavor
+        self.labels: dict[str, str | None] = dict(labels or {})
+        self.paused: bool | None = paused
+        self.group: GroupMatcher | None = GroupMatcher(name=group) if isinstance(group, str) else group
+        self.pod: GroupMatcher | None = a_pod(name=pod) if isinstance(pod, str) else pod
 
     def mismatches(self, actual: object) -> list[str]:
+        """What of the wanted options ``actual`` lacks."""
         if not isinstance(actual, Container):
             return [f"not a container but a {type(actual).__name__}"]
         out = []
@@ -173,9 +184,11 @@ class LabelMatcher(Matcher):
 
     def __init__(self, name: str, value: str | None = None) -> None:
         super().__init__(f"has_label({name!r}" + (f", {value!r})" if value is not None else ")"))
-        self.name, self.value = name, value
+        self.name: str = name
+        self.value: str | None = value
 
     def mismatches(self, actual: object) -> list[str]:
+        """Whether ``actual`` has no labels, lacks the label or has another value."""
         labels = getattr(actual, "labels", None)
         if not isinstance(labels, Mapping):
             return [f"a {type(actual).__name__} has no labels"]
@@ -304,6 +317,7 @@ def process_differences(expected: Process, actual: object) -> list[str]:
 
 
 def task_differences(expected: Task, actual: object) -> list[str]:
+    """What differs between two tasks: TID, name, start time, process and namespaces."""
     if not isinstance(actual, Task):
         return [f"not a task but a {type(actual).__name__}"]
     out = []

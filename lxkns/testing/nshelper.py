@@ -29,7 +29,7 @@ MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
 MNT_DETACH = 2
 PR_SET_PDEATHSIG = 1
 
-libc = ctypes.CDLL(None, use_errno=True)
+libc: ctypes.CDLL = ctypes.CDLL(None, use_errno=True)
 libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
 libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
 
@@ -63,11 +63,13 @@ def _bind(target: str) -> None:
 
 
 def umount(target: str) -> None:
+    """Undo a bind mount of :func:`make` (the caller's network namespace no longer pinned)."""
     _check(libc.umount2(os.fsencode(target), MNT_DETACH), f"umount {target}")
     os.unlink(target)
 
 
 def make(spec: dict[str, object]) -> None:
+    """Make the namespaces ``spec`` asks for, say their inodes, and hold them until stdin closes."""
     types = [str(t) for t in spec.get("types", [])]  # type: ignore[attr-defined]
     if spec.get("user"):
         _check(libc.unshare(CLONE["user"]), "unshare user")
@@ -105,6 +107,7 @@ def make(spec: dict[str, object]) -> None:
 
 
 def main(argv: list[str]) -> int:
+    """``umount PATH`` or a JSON spec for :func:`make`; errors as JSON on stdout, exit code 1."""
     try:
         if argv[:1] == ["umount"]:
             umount(argv[1])

@@ -24,6 +24,7 @@ _UNSHARE_USER = (
 
 
 def effective_caps() -> int:
+    """This process' effective capability set, as a bit mask."""
     with open("/proc/self/status", encoding="ascii") as f:
         for line in f:
             if line.startswith("CapEff:"):
@@ -37,6 +38,7 @@ def privileged() -> bool:
 
 
 def root() -> tuple[bool, str]:
+    """(True, "") with CAP_SYS_ADMIN, else (False, why): a skip marker's answer."""
     if privileged():
         return True, ""
     return False, f"needs root with CAP_SYS_ADMIN (running as UID {os.geteuid()} without it)"

@@ -57,31 +57,37 @@ def inline(items: Sequence[str], limit: int = MAX_INLINE) -> str:
 
 
 def process_name(p: Process | None) -> str:
+    """A process as PID and (clipped) name; ``-`` for none."""
     if p is None:
         return "-"
     return f"{p.pid} ({clip(p.name, 40)})"
 
 
 def ns_name(ns: Namespace | None) -> str:
+    """A namespace as ``type:[inode]``; ``-`` for none."""
     return ns.type_id if ns is not None else "-"
 
 
 def user_name(ns: UserNamespace) -> str:
+    """A user namespace with the UID (and user name) of its creator."""
     uid = "" if ns.owner_uid is None else f" uid {ns.owner_uid}"
     name = f" ({clip(ns.owner_name, 40)})" if ns.owner_name else ""
     return f"{ns.type_id}{uid}{name}"
 
 
 def owner_text(ns: Namespace) -> str:
+    """The owning user namespace of ``ns``, as :func:`user_name` shows it."""
     return user_name(ns.owner) if ns.owner is not None else "-"
 
 
 def type_counts(d: Discovery) -> str:
+    """How many namespaces of each type the discovery found, in lexical type order."""
     return " · ".join(f"{t.type_name} {len(d.namespaces.get(t, {})):,}" for t in LEXICAL_ORDER
                       if d.namespaces.get(t))
 
 
 def labels_text(labels: Iterable[tuple[str, str]]) -> str:
+    """Labels as sorted, clipped ``key=value`` pairs, a few of them inline."""
     items = [f"{clip(k, 60)}={clip(v, 60)}" for k, v in sorted(labels)]
     return inline(items, 6) if items else "-"
 
@@ -90,6 +96,7 @@ def labels_text(labels: Iterable[tuple[str, str]]) -> str:
 
 
 def namespace_facts(ns: Namespace) -> Facts:
+    """Identity, ref, sources, hierarchy, ownership, processes and containers of a namespace."""
     facts: Facts = [("type", ns.type.type_name), ("inode", str(ns.id.ino)), ("device", str(ns.id.dev)),
                     ("ref", clip(ns.ref_text) or "(none: no path opens it)"),
                     ("found in", ", ".join(sorted(s.value for s in ns.sources)) or "-")]
@@ -121,12 +128,14 @@ def namespace_facts(ns: Namespace) -> Facts:
 
 
 def mount_table_summary(ns: MountNamespace) -> str:
+    """How many mounts on how many paths, how many hidden, and how the table was read."""
     hidden = sum(1 for m in ns.mount_points if m.hidden)
     return (f"{count(len(ns.mount_points), 'mount')} on {count(len(ns.mounts), 'path')}, "
             f"{hidden:,} hidden (via {ns.mount_table_via})")
 
 
 def process_facts(p: Process) -> Facts:
+    """PID, name, command line, family, threads, state, cgroup and container of a process."""
     facts: Facts = [("PID", str(p.pid)), ("name", clip(p.name, 60)),
                     ("command line", clip(" ".join(p.cmdline)) or "-"),
                     ("parent", process_name(p.parent) if p.parent is not None else str(p.ppid or "-")),
@@ -145,6 +154,7 @@ def process_facts(p: Process) -> Facts:
 
 
 def task_facts(t: Task) -> Facts:
+    """TID, name, process, state and loose namespaces of a task."""
     loose = t.loose
     return [("TID", str(t.tid)), ("name", clip(t.name, 60)), ("process", process_name(t.process)),
             ("state", t.state),
@@ -152,6 +162,7 @@ def task_facts(t: Task) -> Facts:
 
 
 def container_facts(c: Container) -> Facts:
+    """Name, ID, type, state, initial process, engine, groups and labels of a container."""
     facts: Facts = [("name", clip(c.name, 80)), ("ID", clip(c.id, 80)), ("type", c.type),
                     ("flavor", c.flavor), ("state", "paused" if c.paused else "running"),
                     ("initial process", process_name(c.process) if c.process else str(c.pid)),
@@ -165,14 +176,17 @@ def container_facts(c: Container) -> Facts:
 
 
 def engine_name(e: ContainerEngine) -> str:
+    """A container engine as type, version and API endpoint."""
     return f"{e.type} {clip(e.version, 40)} at {clip(e.api, 120)}"
 
 
 def group_name(g: ContainerGroup) -> str:
+    """A container group as type and quoted name."""
     return f"{g.type} {clip(g.name, 60)!r}"
 
 
 def engine_facts(e: ContainerEngine) -> Facts:
+    """Type, version, API, ID, process, containers and labels of a container engine."""
     return [("type", e.type), ("version", clip(e.version, 60)), ("API", clip(e.api)),
             ("ID", clip(e.id, 80)), ("process", process_name(e.process) if e.process else str(e.pid)),
             ("runs in container", clip(e.container.name, 60) if e.container else "-"),
@@ -180,12 +194,14 @@ def engine_facts(e: ContainerEngine) -> Facts:
 
 
 def group_facts(g: ContainerGroup) -> Facts:
+    """Name, type, flavor, containers and labels of a container group."""
     return [("name", clip(g.name, 80)), ("type", g.type), ("flavor", g.flavor),
             ("containers", inline([clip(c.name, 60) for c in g.containers]) or "-"),
             ("labels", labels_text(g.labels.items()))]
 
 
 def mount_point_facts(m: MountPoint) -> Facts:
+    """IDs, paths, filesystem, options, propagation and visibility of a mount point."""
     return [("mount ID", str(m.mount_id)), ("parent ID", str(m.parent_id)),
             ("mount point", clip(m.mount_point)), ("root", clip(m.root)),
             ("filesystem", f"{m.fstype} {clip(m.source, 120)!r} ({m.dev})"),
@@ -195,6 +211,7 @@ def mount_point_facts(m: MountPoint) -> Facts:
 
 
 def mount_path_facts(p: MountPath) -> Facts:
+    """A mount path: its mounts, the visible one, its parent and child paths."""
     visible = p.visible
     return [("path", clip(p.path)), ("mount namespace", f"mnt:[{p.mntns_id.ino}]"),
             ("mounts", f"{len(p.mounts):,} (the last on top)"),
@@ -205,6 +222,7 @@ def mount_path_facts(p: MountPath) -> Facts:
 
 
 def mount_table_facts(t: MountTable) -> Facts:
+    """How many paths, mounts, hidden mounts, overmounted paths and paths out of reach."""
     points = t.mount_points
     return [("mount namespace", f"mnt:[{t.mntns_id.ino}]"), ("paths", f"{len(t):,}"),
             ("mounts", f"{len(points):,}"),
@@ -214,12 +232,14 @@ def mount_table_facts(t: MountTable) -> Facts:
 
 
 def diagnostic_text(diag: Diagnostic) -> str:
+    """One diagnostic on one line: stage, kind, message, count and a few examples."""
     more = f" ×{diag.count:,}" if diag.count > 1 else ""
     ex = f" (e.g. {inline([clip(e, 80) for e in diag.examples], 3)})" if diag.examples else ""
     return f"{diag.stage}: {diag.kind}: {clip(diag.message)}{more}{ex}"
 
 
 def discovery_facts(d: Discovery) -> Facts:
+    """What a discovery found, in counts, and which scanner found it where."""
     tasks = sum(len(p.tasks) for p in d.processes.values())
     facts: Facts = [("namespaces", f"{len(d):,}: {type_counts(d)}" if len(d) else "0"),
                     ("processes", f"{len(d.processes):,} ({count(tasks, 'thread')})")]

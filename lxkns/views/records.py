@@ -16,6 +16,7 @@ def _ino(ns: object) -> int | None:
 
 
 def namespaces(d: Discovery) -> list[Record]:
+    """One record per namespace: identity, ref, sources, hierarchy, owner, leaders, counts."""
     rows: list[Record] = []
     for ns in d.all_namespaces():
         user = ns if isinstance(ns, UserNamespace) else None
@@ -35,6 +36,7 @@ def namespaces(d: Discovery) -> list[Record]:
 
 
 def processes(d: Discovery) -> list[Record]:
+    """One record per process, by PID, with the inode of each of its namespaces."""
     rows: list[Record] = []
     for p in sorted(d.processes.values(), key=lambda p: p.pid):
         row: Record = {
@@ -50,6 +52,7 @@ def processes(d: Discovery) -> list[Record]:
 
 
 def mounts(d: Discovery) -> list[Record]:
+    """One record per mount point of every mount table."""
     rows: list[Record] = []
     for table in d.mounts.values():
         points = table.mount_points if isinstance(table, MountTable) else sorted(
@@ -66,6 +69,7 @@ def mounts(d: Discovery) -> list[Record]:
 
 
 def containers(d: Discovery) -> list[Record]:
+    """One record per container, with its engine, groups and the inode of each namespace."""
     rows: list[Record] = []
     for c in d.containers:
         rows.append({
@@ -84,6 +88,7 @@ KINDS: dict[str, Callable[[Discovery], list[Record]]] = {
 
 
 def records(d: Discovery, kind: str) -> list[Record]:
+    """The records of one ``kind`` (a key of :data:`KINDS`); ValueError for another."""
     try:
         return KINDS[kind](d)
     except KeyError:

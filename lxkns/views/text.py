@@ -28,12 +28,14 @@ def user_tree(roots: tuple[UserNamespace, ...], limit: int = MAX_LINES) -> Itera
 
 
 def user_line(ns: UserNamespace) -> str:
+    """One user namespace: its creator, how many namespaces it owns and processes it holds."""
     owned = sum(len(v) for v in ns.owned.values())
     return (f"{f.user_name(ns)}: owns {f.count(owned, 'namespace')}, "
             f"{f.count(len(ns.processes), 'process', 'processes')}")
 
 
 def mount_path_line(p: MountPath) -> str:
+    """One mount path: the filesystem visible there and how many mounts are stacked."""
     top = p.visible
     what = f"{top.fstype} {f.clip(top.source, 60)!r}" if top is not None else "(out of reach)"
     stack = f" [{len(p.mounts)} stacked]" if len(p.mounts) > 1 else ""
@@ -41,6 +43,7 @@ def mount_path_line(p: MountPath) -> str:
 
 
 def text(obj: object) -> str:
+    """``obj`` as IPython shows it: its repr, its facts, and a short tree or list below."""
     lines = [repr(obj)]
     pairs = f.facts(obj)
     width = max((len(label) for label, _ in pairs), default=0)

@@ -51,6 +51,7 @@ def register(section: Section, *, after: str | None = None) -> None:
 
 
 def sections() -> tuple[Section, ...]:
+    """The registered sections, in the order they are written and read."""
     return tuple(_SECTIONS)
 
 
@@ -109,12 +110,15 @@ class LoadContext:
         self._checks.append(_Check(path, "ns", ino, types))
 
     def need_non_user_namespace(self, path: Path, ino: int) -> None:
+        """Check, once everything is read, that ``ino`` names a namespace that is no user namespace."""
         self.need_namespace(path, ino, *_NOT_USER)
 
     def need_process(self, path: Path, pid: int) -> None:
+        """Check, once everything is read, that process ``pid`` is in the dump."""
         self._checks.append(_Check(path, "proc", pid))
 
     def need_task(self, path: Path, tid: int) -> None:
+        """Check, once everything is read, that task ``tid`` is in the dump."""
         self._checks.append(_Check(path, "task", tid))
 
     def check_references(self) -> None:

@@ -41,6 +41,7 @@ def _labels(labels: Mapping[str, str]) -> dict[str, str]:
 
 
 def dump(d: Discovery) -> dict[str, Any]:
+    """The containers, their engines and groups, as the wire format has them."""
     engine_ids: dict[ContainerEngine, int] = {e: i for i, e in enumerate(d.container_engines, 1)}
     group_ids: dict[ContainerGroup, int] = {g: i for i, g in enumerate(d.container_groups, 1)}
     keyed: dict[int, Container] = {}
@@ -93,6 +94,7 @@ def _ref(value: Any, path: Path, refs: Mapping[int, Any], what: str) -> Any:
 
 
 def load(doc: Mapping[str, Any], ctx: LoadContext) -> None:
+    """Read the containers, their engines and groups of a dump."""
     raw = {key: obj(doc[key], (key,)) if doc.get(key) is not None else {} for key in KEYS}
     engines: dict[int, EngineDraft] = {}
     inner: list[tuple[Path, EngineDraft, int]] = []

@@ -11,10 +11,12 @@ from ._sections import LoadContext, Section
 
 
 def dump(d: Discovery) -> dict[str, Any]:
+    """The online CPUs, as the wire format has them."""
     return {"cpus-online": [list(r) for r in d.online_cpus]}
 
 
 def load(doc: Mapping[str, Any], ctx: LoadContext) -> None:
+    """Read the online CPUs of a dump."""
     ctx.importer.set_online_cpus(optional(doc, "cpus-online", (), cpu_list, ()))
 
 

@@ -13,6 +13,7 @@ _KINDS = {k.value: k for k in DiagnosticKind}
 
 
 def dump(d: Discovery) -> dict[str, Any]:
+    """The diagnostics, as the wire format has them."""
     return {"diagnostics": [
         {"kind": x.kind.value, "stage": x.stage, "message": x.message, "count": x.count,
          "errno": x.errno, "examples": list(x.examples)}
@@ -28,6 +29,7 @@ def _kind(value: Any, path: Path) -> DiagnosticKind:
 
 
 def load(doc: Mapping[str, Any], ctx: LoadContext) -> None:
+    """Read the diagnostics of a dump."""
     for i, item in enumerate(optional(doc, "diagnostics", (), array, [])):
         path: Path = ("diagnostics", i)
         o = obj(item, path)

@@ -21,6 +21,7 @@ PRODUCER = f"lxkns-python {__version__}"
 
 
 def dump(d: Discovery) -> dict[str, Any]:
+    """The schema version, producer, scanner and nsfs device."""
     return {
         "lxkns-schema": SCHEMA_VERSION,
         "producer": PRODUCER,
@@ -31,6 +32,7 @@ def dump(d: Discovery) -> dict[str, Any]:
 
 
 def load(doc: Mapping[str, Any], ctx: LoadContext) -> None:
+    """Read (and check) the schema version and the rest of the meta data of a dump."""
     if "lxkns-schema" in doc:
         version = integer(doc["lxkns-schema"], ("lxkns-schema",), 1, 1 << 31)
         if version > SCHEMA_VERSION:

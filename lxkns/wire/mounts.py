@@ -58,6 +58,7 @@ def _paths(paths: Mapping[str, MountPath]) -> dict[str, Any]:
 
 
 def dump(d: Discovery) -> dict[str, Any]:
+    """The mount paths of every mount namespace (if mounts were discovered)."""
     if not d.options.with_mounts:
         return {}
     mounts = {str(nsid.ino): _paths(paths) for nsid, paths in sorted(d.mounts.items())}
@@ -144,6 +145,7 @@ def _table(value: Any, path: Path) -> tuple[list[MountInfo], list[bool]]:
 
 
 def load(doc: Mapping[str, Any], ctx: LoadContext) -> None:
+    """Read the mount tables of a dump."""
     raw = doc.get(KEY)
     via = obj(doc[VIA], (VIA,)) if doc.get(VIA) is not None else {}
     for key, how in via.items():

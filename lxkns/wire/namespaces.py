@@ -77,6 +77,7 @@ def _namespace(ns: Namespace, nsfs_dev: int) -> dict[str, Any]:
 
 
 def dump(d: Discovery) -> dict[str, Any]:
+    """Every namespace, and the initial namespaces."""
     return {
         "namespaces": {str(ns.id.ino): _namespace(ns, d.nsfs_dev) for ns in d.all_namespaces()},
         "initial-namespaces": {t.type_name: ns.id.ino
@@ -167,6 +168,7 @@ def _initial(value: Any, ctx: LoadContext) -> dict[NamespaceType, int]:
 
 
 def load(doc: Mapping[str, Any], ctx: LoadContext) -> None:
+    """Read the namespaces and the initial namespaces of a dump."""
     if "namespaces" not in doc:
         fail((), "missing 'namespaces': not an lxkns discovery")
     for key, value in obj(doc["namespaces"], ("namespaces",)).items():

@@ -49,6 +49,7 @@ def _type_names(mask: NamespaceType) -> list[str]:
 
 
 def dump(d: Discovery) -> dict[str, Any]:
+    """The discovery options, Go's flags and ours."""
     o = d.options
     out: dict[str, Any] = {key: getattr(o, attr) for attr, key, _ in _GO_FLAGS}
     out.update({key: getattr(o, attr) for attr, key in _OUR_FLAGS})
@@ -76,6 +77,7 @@ def _flag(o: Mapping[str, Any], key: str, path: Path) -> bool | None:
 
 
 def load(doc: Mapping[str, Any], ctx: LoadContext) -> None:
+    """Read the discovery options of a dump (Go's, ours, or the OpenAPI text's name)."""
     key = KEY if KEY in doc or "options" not in doc else "options"  # the OpenAPI text says "options"
     has_pid_map = doc.get("pidmap") is not None
     if doc.get(key) is None:

@@ -16,6 +16,7 @@ from ._sections import LoadContext, Section
 
 
 def dump(d: Discovery) -> dict[str, Any]:
+    """The PID map (if it was discovered): each process' PIDs in its PID namespaces."""
     if d.pid_map is None:
         return {}
     chains: dict[int, tuple[NamespacedPID, ...]] = {}
@@ -27,6 +28,7 @@ def dump(d: Discovery) -> dict[str, Any]:
 
 
 def load(doc: Mapping[str, Any], ctx: LoadContext) -> None:
+    """Read the PID map of a dump."""
     if doc.get("pidmap") is None:
         return
     for i, item in enumerate(array(doc["pidmap"], ("pidmap",))):

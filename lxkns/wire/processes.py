@@ -91,6 +91,7 @@ def _process(p: Process, with_freezer: bool, cache: dict[int, _NsIDs]) -> dict[s
 
 
 def dump(d: Discovery) -> dict[str, Any]:
+    """Every process with its threads."""
     with_freezer = d.options.with_freezer
     cache: dict[int, _NsIDs] = {}
     out: dict[str, Any] = {
@@ -213,6 +214,7 @@ def _sockets(value: Any) -> dict[int, list[int]]:
 
 
 def load(doc: Mapping[str, Any], ctx: LoadContext) -> None:
+    """Read the processes and their threads of a dump."""
     if "processes" not in doc:
         fail((), "missing 'processes': not an lxkns discovery")
     tasks_of: dict[int, list[tuple[Path, Any]]] = {}

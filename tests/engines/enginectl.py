@@ -116,32 +116,50 @@ class Engines:
 
 
 class Cri:
-    """The tests' CRI client: creates pods and containers (lxkns only reads)."""
+    """The tests' CRI client: creates pods and containers (lxkns only reads).
+
+    Its messages come from protoc (grpcio-tools) reading cri_admin.proto, as a
+    descriptor set for the protobuf runtime: independent of lxkns' own declarations.
+    """
 
     def __init__(self, engines: Engines) -> None:
-        from lxkns._engines.protobuf import load_path
+        import tempfile
+
+        from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+        from grpc_tools import protoc
 
         self.engines = engines
-        self.pf = load_path(str(HERE / "cri_admin.proto"))
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "cri_admin.desc")
+            if protoc.main(["protoc", f"-I{HERE}", f"--descriptor_set_out={out}", "cri_admin.proto"]):
+                raise RuntimeError("protoc cannot read cri_admin.proto")
+            with open(out, "rb") as f:
+                files = descriptor_pb2.FileDescriptorSet.FromString(f.read())
+        pool = descriptor_pool.DescriptorPool()
+        for fd in files.file:
+            pool.Add(fd)
+        self.service = pool.FindServiceByName("runtime.v1.RuntimeService")
+        self.classes = message_factory.GetMessageClass
 
-    def call(self, name: str, request: dict[str, Any]) -> dict[str, Any]:
+    def call(self, name: str, request: dict[str, Any]) -> Any:
         """One CRI call on a channel of its own (grpcio's threads end with it)."""
         import grpc
+        from google.protobuf import json_format
 
         from lxkns._engines.grpcunix import settle
-        from lxkns._engines.protobuf import decode, encode
 
-        method = self.pf.method("RuntimeService", name)
+        method = self.service.FindMethodByName(name)
+        answer = self.classes(method.output_type)
+        message = json_format.ParseDict(request, self.classes(method.input_type)())
         channel = grpc.insecure_channel("unix:" + self.engines.containerd_sock)
         try:
-            stub = channel.unary_unary(
-                method.path(), request_serializer=lambda v: encode(self.pf, method.request, v),
-                response_deserializer=lambda b: decode(self.pf, method.response, b))
-            result: dict[str, Any] = stub(request, timeout=60)
+            stub = channel.unary_unary(f"/{self.service.full_name}/{name}",
+                                       request_serializer=lambda m: m.SerializeToString(),
+                                       response_deserializer=answer.FromString)
+            return stub(message, timeout=60)
         finally:
             channel.close()
             settle(0)
-        return result
 
     def close(self) -> None:
         pass
@@ -160,7 +178,7 @@ class Cri:
             "linux": {"cgroup_parent": f"/{self.engines.cgroup_parent}/cri/{uid}",
                       "security_context": {"namespace_options": ns_opts}},
         }
-        pod = self.call("RunPodSandbox", {"config": config})["pod_sandbox_id"]
+        pod = self.call("RunPodSandbox", {"config": config}).pod_sandbox_id
         try:
             ids = {}
             for cname in containers:
@@ -170,7 +188,7 @@ class Cri:
                                "image": {"image": f"docker.io/{self.engines.busybox}"},
                                "args": ["sleep", "1000"], "log_path": f"{cname}.log",
                                "linux": {"security_context": {"namespace_options": ns_opts}}},
-                })["container_id"]
+                }).container_id
                 self.call("StartContainer", {"container_id": cid})
                 ids[cname] = cid
             yield pod, ids

@@ -9,6 +9,8 @@ discovery finds it in the process table like a real engine. BEHAVIOUR:
 ``die``       accept a connection, read the request, exit at once
 ``garbage``   answer every request with bytes that are no HTTP and no HTTP/2
 ``ok``        answer Docker's ``/_ping`` and list no containers (a tiny Docker)
+``badproto``  a real gRPC server (grpcio) answering every call with bytes that are no
+              protobuf message (a truncated field)
 
 Prints ``ready`` once it listens (and ``hang`` prints ``accepted`` for each connection).
 With FAKE_ENGINE_CHROOT=DIR it binds SOCKET inside DIR (chroot first: a container's
@@ -51,9 +53,29 @@ def serve_ok(conn: socket.socket) -> None:
             conn.sendall(b"HTTP/1.1 200 OK\r\n" + extra + b"Content-Length: %d\r\n\r\n" % len(body) + body)
 
 
+def serve_bad_protobuf(path: str) -> None:
+    import concurrent.futures
+
+    import grpc
+
+    class Everything(grpc.GenericRpcHandler):
+        def service(self, details: object) -> object:
+            # no (de)serializers: raw bytes go out as they are
+            return grpc.unary_unary_rpc_method_handler(lambda request, context: b"\x0a\x05ab")
+
+    server = grpc.server(concurrent.futures.ThreadPoolExecutor(max_workers=2), handlers=[Everything()])
+    server.add_insecure_port("unix:" + path)
+    server.start()
+    print("ready", flush=True)
+    server.wait_for_termination()
+
+
 def main() -> None:
     comm, path, behaviour = sys.argv[1:4]
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_NAME, comm.encode(), 0, 0, 0)
+    if behaviour == "badproto":
+        serve_bad_protobuf(path)
+        return
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     if os.environ.get("FAKE_ENGINE_CHROOT"):
         os.chroot(os.environ["FAKE_ENGINE_CHROOT"])
