@@ -337,6 +337,19 @@ int lxkns_scan_walk(struct lxkns_scan *s, int workers) {
         return step_result(s, r);
     }
     s->next_pid = 0;
+    /* Our own process first, before the other workers start: while they run, they hold
+     * namespace fds open for a moment (to query a namespace first seen), and a look at our
+     * own fd directory then would take those for namespaces this process holds. */
+    if (!s->strict) {
+        int self = (int)getpid();
+        for (size_t i = 0; i < s->npids; i++) {
+            if (s->pids[i] != self) continue;
+            memmove(&s->pids[i], &s->pids[i + 1], (s->npids - i - 1) * sizeof(int));
+            s->npids--;
+            scan_pid(&ws[0], self);
+            break;
+        }
+    }
     /* worker 0 runs on the calling thread; the others get their own */
     for (int i = 1; i < workers; i++)
         if (pthread_create(&th[i], NULL, walk_worker, &ws[i]) == 0) started |= 1 << i;

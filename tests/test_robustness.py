@@ -129,3 +129,27 @@ def test_hundred_discoveries_leave_nothing_behind(scanner: str) -> None:
     assert out.returncode == 0, out.stderr
     left = json.loads(out.stdout)
     assert all(not things for things in left.values()), left
+
+
+SELF_HOLDER_PROBE = r"""
+import json, os, sys
+import lxkns
+me, bad = os.getpid(), set()
+for _ in range(int(sys.argv[2])):
+    d = lxkns.discover(lxkns.STANDARD, native=sys.argv[1] == "native")
+    bad.update(str(ns) for ns in d.all_namespaces() if any(p.pid == me for p in ns.holders))
+print(json.dumps(sorted(bad)))
+"""
+
+
+def test_a_discovery_never_takes_its_own_passing_fds_for_holders(scanner: str) -> None:
+    """A process that holds no namespace open is never a holder in its own discovery.
+
+    The native walk opens each namespace it sees first for a moment (to ask its ioctls)
+    while another of its threads may be reading this very process' fd directory: those
+    passing fds are the scanner's, not namespaces the process holds.
+    """
+    out = subprocess.run([sys.executable, "-c", SELF_HOLDER_PROBE, scanner, "150"], capture_output=True,
+                         text=True, timeout=600, cwd="/")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == []
