@@ -239,7 +239,7 @@ def bench(session: nox.Session) -> None:
 @nox.session(name="bench-service")
 def bench_service(session: nox.Session) -> None:
     """The service under wrk: shared discoveries against one per request (needs root and wrk)."""
-    session.install("-e", ".[service]")
+    session.install("-e", ".[service]", "httpx>=0.27")  # the tests' service control (servicectl)
     session.run("python", "tests/benchmarks/bench_service.py", *session.posargs)
 
 
