@@ -37,6 +37,7 @@ in the library or the test suite depends on them.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
 import platform
@@ -269,6 +270,31 @@ class Result:
 
 
 # ------------------------------------------------------------------ environment
+
+def bench_lock_path() -> str | None:
+    """The machine's lock for benchmarks (LXKNS_BENCH_LOCK, else /work/bench.lock where
+    /work exists): large workloads and timings must not run beside each other."""
+    given = os.environ.get("LXKNS_BENCH_LOCK")
+    if given:
+        return given
+    return "/work/bench.lock" if os.path.isdir("/work") else None
+
+
+@contextmanager
+def bench_lock() -> Iterator[None]:
+    """Hold the benchmark lock (if the machine has one) for the block."""
+    path = bench_lock_path()
+    if path is None:
+        yield
+        return
+    with open(path, "a") as f:
+        print(f"waiting for {path} ...", flush=True)
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
 
 def bench_dir() -> Path:
     """The shared bench directory: $LXKNS_BENCH_DIR, else ../shared/bench of the project."""

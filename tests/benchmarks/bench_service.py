@@ -28,8 +28,6 @@ generator comes from ``../shared/bench`` (or ``$LXKNS_BENCH_DIR``); nothing else
 from __future__ import annotations
 
 import argparse
-import contextlib
-import fcntl
 import json
 import os
 import re
@@ -39,7 +37,6 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -51,28 +48,6 @@ from servicectl import free_port
 
 MODES = {"shared": [], "shared-stale": ["--stale", "30"], "per-request": ["--discovery-per-request"]}
 SERVER_ARGS = ["--no-containers", "--no-access-log", "--timeout", "25", "--log-level", "warning"]
-
-
-def _lock_path() -> str | None:
-    given = os.environ.get("LXKNS_BENCH_LOCK")
-    if given:
-        return given
-    return "/work/bench.lock" if os.path.isdir("/work") else None
-
-
-@contextlib.contextmanager
-def bench_lock() -> Iterator[None]:
-    path = _lock_path()
-    if path is None:
-        yield
-        return
-    with open(path, "a") as f:
-        print(f"waiting for {path} ...", flush=True)
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def _metric(port: int, name: str) -> float:
@@ -180,7 +155,7 @@ def main() -> int:
         return 2
     bench = bench_discovery.bench_dir()
     results: list[dict[str, Any]] = []
-    with bench_lock():
+    with bench_discovery.bench_lock():
         for size in (int(s) for s in args.sizes.split(",") if s):
             print(f"== {size} processes", flush=True)
             with tempfile.TemporaryDirectory(prefix="lxkns-bench-svc-") as tmp, \

@@ -22,10 +22,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import fcntl
 import http.server
 import json
-import os
 import signal
 import statistics
 import sys
@@ -60,21 +58,6 @@ FIRST = """() => new Promise((done) => {
   if (Number(document.documentElement.dataset.loaded || 0) >= 1) report();
   else window.addEventListener('lxkns:rendered', report, { once: true });
 })"""
-
-
-@contextlib.contextmanager
-def bench_lock() -> Iterator[None]:
-    path = os.environ.get("LXKNS_BENCH_LOCK", "/work/bench.lock")
-    if not os.path.exists(os.path.dirname(path) or "/"):
-        yield
-        return
-    with open(path, "a") as f:
-        print(f"  waiting for the bench lock {path}", flush=True)
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 @contextlib.contextmanager
@@ -184,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
 
     report: dict[str, Any] = {"sizes": {}}
     try:
-        with bench_lock(), sync_playwright() as pw:
+        with bd.bench_lock(), sync_playwright() as pw:
             browser = browserctl.launch(pw)
             try:
                 for procs in (int(s) for s in a.sizes.split(",")):
