@@ -83,15 +83,19 @@ typedef ssize_t (*read_fn)(int, void *, size_t);
 static openat_fn real_openat;
 static read_fn real_read;
 
+/* The mode argument of an open call: there only when the flags create a file. */
+#define MODE_ARG(m, flags)                                \
+    mode_t m = 0;                                         \
+    if ((flags) & (O_CREAT | __O_TMPFILE)) {              \
+        va_list ap_;                                      \
+        va_start(ap_, flags);                             \
+        m = va_arg(ap_, mode_t);                          \
+        va_end(ap_);                                      \
+    }
+
 int openat(int dirfd, const char *path, int flags, ...) {
     if (!real_openat) real_openat = (openat_fn)dlsym(RTLD_NEXT, "openat");
-    mode_t m = 0;
-    if (flags & (O_CREAT | __O_TMPFILE)) {
-        va_list ap;
-        va_start(ap, flags);
-        m = va_arg(ap, mode_t);
-        va_end(ap);
-    }
+    MODE_ARG(m, flags);
     if (matches(dirfd, path, 1)) {
         errno = fault;
         return -1;
@@ -100,35 +104,17 @@ int openat(int dirfd, const char *path, int flags, ...) {
 }
 
 int openat64(int dirfd, const char *path, int flags, ...) {
-    mode_t m = 0;
-    if (flags & (O_CREAT | __O_TMPFILE)) {
-        va_list ap;
-        va_start(ap, flags);
-        m = va_arg(ap, mode_t);
-        va_end(ap);
-    }
+    MODE_ARG(m, flags);
     return openat(dirfd, path, flags, m);
 }
 
 int open(const char *path, int flags, ...) {
-    mode_t m = 0;
-    if (flags & (O_CREAT | __O_TMPFILE)) {
-        va_list ap;
-        va_start(ap, flags);
-        m = va_arg(ap, mode_t);
-        va_end(ap);
-    }
+    MODE_ARG(m, flags);
     return openat(AT_FDCWD, path, flags, m);
 }
 
 int open64(const char *path, int flags, ...) {
-    mode_t m = 0;
-    if (flags & (O_CREAT | __O_TMPFILE)) {
-        va_list ap;
-        va_start(ap, flags);
-        m = va_arg(ap, mode_t);
-        va_end(ap);
-    }
+    MODE_ARG(m, flags);
     return openat(AT_FDCWD, path, flags, m);
 }
 
