@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from .._engines import detect, query, transport
 from .._engines.errors import EngineDenied, EngineError, EngineProtocolError, EngineUnsupported, GrpcMissing
 from .._engines.records import CRI, Endpoint, EngineReport
-from .._lowlevel import ProcRecord, inroot, procfs_is_own, safeopen
+from .._lowlevel import ProcRecord, inroot, safeopen
 from .._lowlevel.records import LINK_MNT, LINK_PID
 from ..decorators import ContainerDraft, EngineDraft, load
 from ..model.diagnostics import DiagnosticKind
@@ -100,7 +100,7 @@ def _endpoint_groups(b: Builder) -> list[list[Endpoint]]:
                 b.diagnostics.add(DiagnosticKind.UNAVAILABLE, STAGE,
                                   "a container engine process listens on no unix socket",
                                   example=example)
-    if not procfs_is_own(b.procfs):  # its PIDs are not ours: who answers cannot be checked
+    if b.scan.foreign:  # its PIDs are not ours: who answers cannot be checked
         found = [ep._replace(listener=0) for ep in found]
     keys = {_socket_key(ep): i for i, ep in enumerate(found)}
     for spec in opts.engine_endpoints:
