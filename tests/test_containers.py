@@ -25,6 +25,8 @@ from lxkns._engines.records import Endpoint
 from lxkns.decorators import ContainerDraft, EngineDraft, composer, devcontainer, dockerplugin, kubernetes
 from lxkns.model.options import parse_endpoint
 
+from privdrop import as_nobody
+
 FAKE = Path(__file__).parent / "engines" / "fake_engine.py"
 PROTOS = Path(__file__).parent / "protos"  # the .proto declarations our messages are checked against
 
@@ -455,6 +457,42 @@ def test_an_engine_killed_during_discovery_is_a_diagnostic(tmp_path: Path) -> No
             killer.join()
     assert [x.message for x in _ours(d, path)] == ["a container engine cannot be reached"]
     _namespaces_complete(d)
+
+
+@pytest.mark.unprivileged
+def test_a_socket_behind_a_directory_nobody_may_search_is_denied_not_missing(tmp_path: Path) -> None:
+    """As nobody, an engine socket in a root-only directory (mode 0700) is not "cannot be
+    reached": the diagnostic says permissions are in the way."""
+    def probe(sock: str) -> list[list[str]]:
+        d = lxkns.discover(lxkns.STANDARD, with_containers=True, detect_engines=False,
+                           engine_endpoints=[sock])
+        return [[x.kind.value, x.message] for x in _ours(d, sock)]
+
+    if os.geteuid() != 0:
+        pytest.skip("needs root to drop to nobody while root's fake engine runs")
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    with fake_engine("dockerd", "ok", private) as (_, path):
+        os.chmod(path, 0o666)  # the socket itself would let anybody connect
+        assert as_nobody(probe, path) == [
+            ["denied", "a container engine may not be connected to (permission denied)"]]
+
+
+def test_a_listener_that_is_being_killed_has_ended_and_is_no_impostor(tmp_path: Path) -> None:
+    """Between SIGKILL and becoming a zombie a process' fd table is emptied while /proc still
+    shows it running: PF_EXITING in its flags says it is ending, not serving from elsewhere."""
+    def fake(flags: int, fds: dict[str, str]) -> str:
+        proc = tmp_path / f"proc-{flags}-{len(fds)}"
+        (proc / "7" / "fd").mkdir(parents=True)
+        for name, target in fds.items():
+            os.symlink(target, proc / "7" / "fd" / name)
+        (proc / "7" / "stat").write_text(f"7 (dockerd) R 1 7 7 0 -1 {flags} 0 0 0 0 0 0 0 0 20 0 1 0\n")
+        return str(proc)
+
+    assert transport.holds(7, 1234, fake(0x4, {})) is None  # PF_EXITING: ending
+    assert transport.holds(7, 1234, fake(0x400040, {})) is False  # alive, holds no such socket
+    assert transport.holds(7, 1234, fake(0x400040, {"3": "socket:[1234]"})) is True
+    assert transport.holds(7, 1234, str(tmp_path / "nothing")) is None
 
 
 def test_a_small_fake_docker_is_found_with_no_containers_and_given_endpoints_are_used(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ process' socket (a host socket bind-mounted into a container, a fake engine).
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import socket
 import stat
@@ -23,7 +24,7 @@ import struct
 from collections.abc import Iterator
 
 from .._lowlevel import inroot, safeopen
-from .errors import EngineImpostor, EngineUnreachable
+from .errors import EngineDenied, EngineError, EngineImpostor, EngineUnreachable
 from .records import Endpoint
 
 _O_ROOT = os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC
@@ -93,7 +94,7 @@ def socket_fd(ep: Endpoint) -> Iterator[int]:
         else:
             fd = safeopen.open_socket(ep.inner or ep.path, in_root=False)
     except OSError as exc:
-        raise EngineUnreachable(f"{ep.path}: {os.strerror(exc.errno or 0)}") from None
+        raise unreachable(ep, exc) from None
     try:
         yield fd
     finally:
@@ -131,14 +132,21 @@ def probe(ep: Endpoint, timeout: float) -> None:
         except EngineImpostor:
             raise
         except OSError as exc:
-            raise EngineUnreachable(f"{ep.path}: {os.strerror(exc.errno or 0)}") from None
+            raise unreachable(ep, exc) from None
 
 
-def holds(pid: int, ino: int) -> bool | None:
+def unreachable(ep: Endpoint, exc: OSError) -> EngineError:
+    """EngineDenied where permissions keep us from the socket (a directory on its path we
+    may not search, a socket we may not write to), EngineUnreachable otherwise."""
+    text = f"{ep.path}: {os.strerror(exc.errno or 0)}"
+    return EngineDenied(text) if exc.errno in (errno.EACCES, errno.EPERM) else EngineUnreachable(text)
+
+
+def holds(pid: int, ino: int, proc: str = "/proc") -> bool | None:
     """Whether process ``pid`` (of our PID namespace) has socket ``ino`` among its fds;
-    None if it has ended."""
+    None if it has ended, or is ending (its fds are being closed)."""
     want = f"socket:[{ino}]"
-    fd_dir = f"/proc/{pid}/fd"
+    fd_dir = f"{proc}/{pid}/fd"
     try:
         names = os.listdir(fd_dir)
     except (FileNotFoundError, ProcessLookupError):
@@ -151,18 +159,28 @@ def holds(pid: int, ino: int) -> bool | None:
                 return True
         except OSError:
             continue
-    return None if _ended(pid) else False
+    return None if _ended(f"{proc}/{pid}/stat") else False
 
 
-def _ended(pid: int) -> bool:
-    """Whether a process has ended (gone, or a zombie that holds no fds any more)."""
+_PF_EXITING = 0x4  # include/linux/sched.h: set as do_exit() begins, before the fds are closed
+
+
+def _ended(stat_path: str) -> bool:
+    """Whether a process has ended or is ending: gone, a zombie, or killed and in do_exit()
+    (where its fd table may already be empty though it is no zombie yet)."""
     try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
+        with open(stat_path, "rb") as f:
             stat_line = f.read()
     except OSError:
         return True
-    return stat_line[stat_line.rfind(b")") + 2 :][:1] in (b"Z", b"X")
+    fields = stat_line[stat_line.rfind(b")") + 2 :].split()
+    if not fields or fields[0] in (b"Z", b"X"):
+        return True
+    try:
+        return bool(int(fields[6]) & _PF_EXITING)  # field 9 of the line: the task's flags
+    except (IndexError, ValueError):
+        return False
 
 
 __all__ = ["check_peer", "connect", "endpoint_of", "holds", "owner_guard", "probe", "resolve",
-           "socket_fd"]
+           "socket_fd", "unreachable"]
