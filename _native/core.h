@@ -116,9 +116,14 @@ void *vec_push(struct vec *v);                       /* a zeroed new element, NU
 int vec_extend(struct vec *v, const struct vec *w); /* 0 or -ENOMEM */
 int arena_reserve(struct arena *a, size_t more);    /* 0 or -ENOMEM */
 int arena_add(struct arena *a, const char *s, size_t len, uint64_t *off);
+/* How a file is read to its end. A procfs file made by one show() (stat, status, cgroup;
+ * cmdline reads the whole argument area) hands out all it has in one read() large enough,
+ * so a read that comes back short is its end; a table of many records (mountinfo) may come
+ * in short pieces and is read until read() returns 0. */
+enum lx_read { LX_READ_TO_EOF, LX_READ_ONE_SHOW };
 /* an open fd read to its end into the arena, at most cap bytes (-EFBIG beyond), fd closed:
  * its length or -errno */
-ssize_t arena_read_fd(struct arena *a, int fd, size_t cap, uint64_t *off);
+ssize_t arena_read_fd(struct arena *a, int fd, size_t cap, enum lx_read how, uint64_t *off);
 
 /* ------------------------------------------------------------ texts.c: interned strings */
 
@@ -240,8 +245,8 @@ int open_nsfs_at(struct lxkns_scan *s, int dirfd, const char *name);
 int open_procfs_file(struct lxkns_scan *s, int dirfd, const char *name);
 /* a procfs file into the arena, at most cap bytes: its length or -errno */
 ssize_t read_procfs_file(struct lxkns_scan *s, struct arena *a, int dirfd, const char *name,
-                         size_t cap, uint64_t *off);
-/* a small procfs file into buf (at most cap bytes): 0 or -errno */
+                         size_t cap, enum lx_read how, uint64_t *off);
+/* a small procfs file of one show() (LX_READ_ONE_SHOW) into buf (at most cap bytes): 0 or -errno */
 int read_small(struct lxkns_scan *s, int dirfd, const char *name, char *buf, size_t cap,
                size_t *len);
 

@@ -134,7 +134,7 @@ static void parse_mountinfo(struct mountctx *m, uint64_t mntns, char *text, size
 static int read_text(struct lxkns_scan *s, struct arena *a, int dirfd, const char *name) {
     a->n = 0;
     uint64_t off;
-    ssize_t n = read_procfs_file(s, a, dirfd, name, LXKNS_CAP_MOUNTINFO, &off);
+    ssize_t n = read_procfs_file(s, a, dirfd, name, LXKNS_CAP_MOUNTINFO, LX_READ_TO_EOF, &off);
     return n < 0 ? (int)n : 0;
 }
 
@@ -263,7 +263,7 @@ static void mount_one(struct mountctx *m, struct nsent *e) {
         m->buf.n = 0;
         uint64_t off;
         int fd = openat(s->selfdir, own, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-        ssize_t n = fd < 0 ? -errno : arena_read_fd(&m->buf, fd, LXKNS_CAP_MOUNTINFO, &off);
+        ssize_t n = fd < 0 ? -errno : arena_read_fd(&m->buf, fd, LXKNS_CAP_MOUNTINFO, LX_READ_TO_EOF, &off);
         r = n < 0 ? (int)n : 0;
         if (r) {
             rec->err = -r;

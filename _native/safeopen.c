@@ -114,10 +114,10 @@ int open_procfs_file(struct lxkns_scan *s, int dirfd, const char *name) {
 }
 
 ssize_t read_procfs_file(struct lxkns_scan *s, struct arena *a, int dirfd, const char *name,
-                         size_t cap, uint64_t *off) {
+                         size_t cap, enum lx_read how, uint64_t *off) {
     int fd = open_procfs_file(s, dirfd, name);
     if (fd < 0) return -errno;
-    return arena_read_fd(a, fd, cap, off);
+    return arena_read_fd(a, fd, cap, how, off);
 }
 
 int read_small(struct lxkns_scan *s, int dirfd, const char *name, char *buf, size_t cap,
@@ -134,7 +134,9 @@ int read_small(struct lxkns_scan *s, int dirfd, const char *name, char *buf, siz
             return -err;
         }
         if (r == 0) break;
+        size_t want = cap - n;
         n += (size_t)r;
+        if ((size_t)r < want) break; /* one show(): all there was (see enum lx_read) */
     }
     close(fd);
     *len = n;

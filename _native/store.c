@@ -67,7 +67,7 @@ int arena_add(struct arena *a, const char *s, size_t len, uint64_t *off) {
     return 0;
 }
 
-ssize_t arena_read_fd(struct arena *a, int fd, size_t cap, uint64_t *off) {
+ssize_t arena_read_fd(struct arena *a, int fd, size_t cap, enum lx_read how, uint64_t *off) {
     size_t start = a->n;
     int err = 0;
     for (;;) {
@@ -75,7 +75,8 @@ ssize_t arena_read_fd(struct arena *a, int fd, size_t cap, uint64_t *off) {
             err = ENOMEM;
             break;
         }
-        ssize_t r = read(fd, a->p + a->n, a->cap - a->n);
+        size_t want = a->cap - a->n;
+        ssize_t r = read(fd, a->p + a->n, want);
         if (r < 0) {
             if (errno == EINTR) continue;
             err = errno;
@@ -87,6 +88,7 @@ ssize_t arena_read_fd(struct arena *a, int fd, size_t cap, uint64_t *off) {
             err = EFBIG;
             break;
         }
+        if (how == LX_READ_ONE_SHOW && (size_t)r < want) break; /* all there was */
     }
     close(fd);
     if (err) {

@@ -67,7 +67,7 @@ static uint64_t intern(struct worker *w, const char *p, size_t len) {
 static ssize_t read_file(struct worker *w, int dfd, const char *name) {
     uint64_t off;
     w->buf.n = 0;
-    return read_procfs_file(w->s, &w->buf, dfd, name, LXKNS_CAP_PROCFILE, &off);
+    return read_procfs_file(w->s, &w->buf, dfd, name, LXKNS_CAP_PROCFILE, LX_READ_ONE_SHOW, &off);
 }
 
 /* The NSpid line of a status file: only the numbers. */
