@@ -14,7 +14,7 @@ from ..model.diagnostics import Diagnostic, DiagnosticKind
 _EXAMPLES = 5
 
 
-@dataclass
+@dataclass(slots=True)
 class NsDraft:
     """A namespace being discovered: every sighting of it, and its relations (inodes)."""
 

@@ -42,6 +42,10 @@ _set = object.__setattr__  # links of objects made here, before anyone else sees
 _CHILD_LINKS = ((LINK_PID_FOR_CHILDREN, LINK_PID), (LINK_TIME_FOR_CHILDREN, LINK_TIME))
 
 
+def _tid(t: ProcRecord) -> int:
+    return t.pid
+
+
 def _make_namespace(d: NsDraft) -> Namespace:
     cls: type[Namespace]
     if d.link == LINK_USER:
@@ -157,33 +161,38 @@ class _Freezer:
         return tuple(self.procs[pid] for pid in sorted(pids) if pid in self.procs)
 
     def link_namespaces(self) -> None:
+        """Each namespace's processes, leaders, threads, holders, owner and parent; only links
+        that are not the class' empty default are set (most namespaces have few)."""
         b = self.b
-        procs = self.procs
+        procs, tasks, nss, user_names = self.procs, self.tasks, self.ns, b.user_names
         children: dict[_Key, list[HierarchicalNamespace]] = {}
         owned: dict[_Key, dict[NamespaceType, list[Namespace]]] = {}
         for key, d in b.namespaces.items():
-            ns = self.ns[key]
-            links: dict[str, object] = {
-                "processes": tuple([procs[r.pid] for r in d.procs]) if d.procs else (),
-                "leaders": tuple([procs[r.pid] for r in d.leaders]) if d.leaders else (),
-                "ealdorman": procs[d.ealdorman.pid] if d.ealdorman is not None else None,
-                "loose_threads": tuple(self.tasks[t.pid] for t in sorted(d.tasks, key=lambda t: t.pid)
-                                       if t.pid in self.tasks) if d.tasks else (),
-                "holders": self.holders(d),
-            }
-            owner = self.ns.get((LINK_USER, d.owner)) if d.owner else None
-            if isinstance(owner, UserNamespace):
-                links["owner"] = owner
-                owned.setdefault((LINK_USER, d.owner), {}).setdefault(ns.type, []).append(ns)
-            if isinstance(ns, HierarchicalNamespace) and d.parent:
-                parent = self.ns.get((d.link, d.parent))
+            ns = nss[key]
+            if d.procs:
+                _set(ns, "processes", tuple([procs[r.pid] for r in d.procs]))
+            if d.leaders:
+                _set(ns, "leaders", tuple([procs[r.pid] for r in d.leaders]))
+            if d.ealdorman is not None:
+                _set(ns, "ealdorman", procs[d.ealdorman.pid])
+            if d.tasks:
+                _set(ns, "loose_threads", tuple(tasks[t.pid] for t in sorted(d.tasks, key=_tid)
+                                                if t.pid in tasks))
+            if d.fds or d.held_by or d.sockets:
+                _set(ns, "holders", self.holders(d))
+            if d.owner:
+                owner = nss.get((LINK_USER, d.owner))
+                if isinstance(owner, UserNamespace):
+                    _set(ns, "owner", owner)
+                    owned.setdefault((LINK_USER, d.owner), {}).setdefault(ns.type, []).append(ns)
+            if d.parent and isinstance(ns, HierarchicalNamespace):
+                parent = nss.get((d.link, d.parent))
                 if isinstance(parent, HierarchicalNamespace):
-                    links["parent"] = parent
+                    _set(ns, "parent", parent)
                     children.setdefault((d.link, d.parent), []).append(ns)
-            if isinstance(ns, UserNamespace):
-                links["owner_uid"] = d.owner_uid
-                links["owner_name"] = b.user_names.get(d.owner_uid) if d.owner_uid is not None else None
-            set_links(ns, **links)
+            if d.owner_uid is not None and isinstance(ns, UserNamespace):
+                _set(ns, "owner_uid", d.owner_uid)
+                _set(ns, "owner_name", user_names.get(d.owner_uid))
         for key, kids in children.items():
             set_links(self.ns[key], children=tuple(sorted(kids, key=lambda n: n.id.ino)))
         for key, by_type in owned.items():
