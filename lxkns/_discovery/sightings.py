@@ -51,6 +51,8 @@ def add_from_tasks(b: Builder) -> None:
     for pid, tasks in b.tasks.items():
         proc = b.procs[pid]
         for t in tasks:
+            if t.ns == proc.ns:
+                continue  # most threads: all their links are their process' links
             for k in links:
                 ino = t.ns[k]
                 if ino and ino != proc.ns[k]:
