@@ -208,6 +208,7 @@ struct worker {
     struct texts texts;  /* ... interned, in str (merged into the scan's at the end) */
     struct arena buf;    /* a file being read */
     uint64_t recent[LXKNS_NLINKS]; /* last inode seen per link: skips most table look-ups */
+    int own;             /* walking our own process (see passing.c) */
     int err;
 };
 

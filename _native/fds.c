@@ -8,10 +8,49 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* An fd link: 1 a socket, 0 a namespace (type *t), -1 anything else; *ino its inode. */
+static int fd_kind(struct lxkns_scan *s, const char *link, ssize_t l, int64_t *t, uint64_t *ino) {
+    if (l > 8 && !memcmp(link, "socket:[", 8)) {
+        if (!(s->flags & LXKNS_SCAN_SOCKETS)) return -1;
+        if (link[l - 1] != ']' || parse_u64(link + 8, (size_t)l - 9, ino)) return -1;
+        *t = LXKNS_LINK_NET;
+        return 1;
+    }
+    if (link[0] != '/' && !lxkns_parse_nslink(link, (size_t)l, t, ino))
+        return s->link_mask & (1u << *t) ? 0 : -1;
+    return -1;
+}
+
+/* A namespace or socket fd of a process into the worker's records. */
+static int fd_found(struct worker *w, int fdd, const char *name, int64_t pid, uint64_t fdnum,
+                    int kind, int64_t t, uint64_t ino) {
+    struct lxkns_scan *s = w->s;
+    struct lxkns_fd *f = vec_push(&w->fds);
+    if (!f) return -1;
+    *f = (struct lxkns_fd){pid, (int64_t)fdnum, kind, t, ino};
+    if (kind) return 0;
+    struct nsent *e = ns_seen(w, ino, t, LXKNS_ORIGIN_FD, fdd, name, pid, 0);
+    if (e) {
+        pthread_mutex_lock(&s->tab.mu);
+        if (!e->fd_pid) {
+            e->fd_pid = pid;
+            e->fd_fd = (int64_t)fdnum;
+        }
+        pthread_mutex_unlock(&s->tab.mu);
+    }
+    return 0;
+}
+
+struct own_fd {
+    uint64_t fdnum, ino;
+    int64_t kind, t;
+};
 
 void scan_fds(struct worker *w, int dfd, int64_t pid) {
     struct lxkns_scan *s = w->s;
@@ -26,39 +65,38 @@ void scan_fds(struct worker *w, int dfd, int64_t pid) {
         close(fdd);
         return;
     }
+    /* our own process: its fds are read while no other scan of ours holds an fd it has not
+     * marked as passing, and looked into (ns_seen opens more) once that is over */
+    struct vec own = {.elsz = sizeof(struct own_fd)};
+    if (w->own) lxkns_passing_own_begin();
     struct dirent *de;
     char link[256];
     int denied = 0;
     while ((de = readdir(d))) {
-        uint64_t fdnum;
+        uint64_t fdnum, ino;
+        int64_t t;
         if (parse_u64(de->d_name, strlen(de->d_name), &fdnum)) continue;
         ssize_t l = readlinkat(fdd, de->d_name, link, sizeof link);
         if (l < 0 && errno != ENOENT && !denied) denied = errno;
         if (l <= 0 || (size_t)l == sizeof link) continue; /* closed meanwhile, or a long path */
-        int64_t t;
-        uint64_t ino;
-        if (l > 8 && !memcmp(link, "socket:[", 8)) {
-            if (!(s->flags & LXKNS_SCAN_SOCKETS)) continue;
-            if (link[l - 1] != ']' || parse_u64(link + 8, (size_t)l - 9, &ino)) continue;
-            struct lxkns_fd *f = vec_push(&w->fds);
-            if (!f) break;
-            *f = (struct lxkns_fd){pid, (int64_t)fdnum, 1, LXKNS_LINK_NET, ino};
-        } else if (link[0] != '/' && !lxkns_parse_nslink(link, (size_t)l, &t, &ino)) {
-            if (!(s->link_mask & (1u << t))) continue;
-            struct lxkns_fd *f = vec_push(&w->fds);
-            if (!f) break;
-            *f = (struct lxkns_fd){pid, (int64_t)fdnum, 0, t, ino};
-            struct nsent *e = ns_seen(w, ino, t, LXKNS_ORIGIN_FD, fdd, de->d_name, pid, 0);
-            if (e) {
-                pthread_mutex_lock(&s->tab.mu);
-                if (!e->fd_pid) {
-                    e->fd_pid = pid;
-                    e->fd_fd = (int64_t)fdnum;
-                }
-                pthread_mutex_unlock(&s->tab.mu);
-            }
+        int kind = fd_kind(s, link, l, &t, &ino);
+        if (kind < 0) continue;
+        if (w->own) {
+            struct own_fd *o = lxkns_passing_is_kept(fdnum) ? NULL : vec_push(&own);
+            if (o) *o = (struct own_fd){fdnum, ino, kind, t};
+            continue;
         }
+        if (fd_found(w, fdd, de->d_name, pid, fdnum, kind, t, ino)) break;
     }
+    if (w->own) lxkns_passing_own_end();
+    if (own.oom) w->err = -ENOMEM; /* a record lost */
+    struct own_fd *os = own.p;
+    for (size_t i = 0; i < own.n; i++) {
+        char name[24];
+        snprintf(name, sizeof name, "%llu", (unsigned long long)os[i].fdnum);
+        if (fd_found(w, fdd, name, pid, os[i].fdnum, (int)os[i].kind, os[i].t, os[i].ino)) break;
+    }
+    free(own.p);
     closedir(d);
     if (denied) fail_to(&w->fails, LXKNS_FAIL_FDDIR, pid, 0, 0, denied);
 }
@@ -135,8 +173,10 @@ int lxkns_scan_sockets(struct lxkns_scan *s) {
             k->err = pidfd_err;
             continue;
         }
+        lxkns_passing_begin(); /* the socket's duplicate and its namespace's fd are gone at the end */
         int sfd = (int)syscall(SYS_pidfd_getfd, pidfd, (int)k->fd, 0);
         if (sfd < 0) {
+            lxkns_passing_end();
             k->err = errno;
             if (errno == ENOSYS) feature_missing(s, LXKNS_NO_PIDFD);
             else if (errno != EBADF) fail_to(&w.fails, LXKNS_FAIL_GETFD, k->pid, 0, k->fd, errno);
@@ -146,17 +186,21 @@ int lxkns_scan_sockets(struct lxkns_scan *s) {
         if (fstat(sfd, &st) != 0 || !S_ISSOCK(st.st_mode) || (uint64_t)st.st_ino != k->ino) {
             k->err = ESTALE; /* the fd was closed and reused meanwhile */
             close(sfd);
+            lxkns_passing_end();
             continue;
         }
         int nfd = (s->features & LXKNS_NO_SIOCGSKNS) ? (errno = ENOTTY, -1) : ioctl(sfd, SIOCGSKNS);
+        int err = errno;
         close(sfd);
         if (nfd < 0) {
-            k->err = errno;
-            if (errno == ENOTTY) feature_missing(s, LXKNS_NO_SIOCGSKNS);
-            else fail_to(&w.fails, LXKNS_FAIL_SKNS, k->pid, 0, (int64_t)k->ino, errno);
+            lxkns_passing_end();
+            k->err = err;
+            if (err == ENOTTY) feature_missing(s, LXKNS_NO_SIOCGSKNS);
+            else fail_to(&w.fails, LXKNS_FAIL_SKNS, k->pid, 0, (int64_t)k->ino, err);
             continue;
         }
         k->netns = ns_follow(s, nfd, LXKNS_LINK_NET, LXKNS_ORIGIN_SOCKET);
+        lxkns_passing_end();
     }
     if (pidfd >= 0) close(pidfd);
     int r = w.fails.oom ? -ENOMEM : vec_extend(&s->fails, &w.fails);

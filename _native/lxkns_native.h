@@ -300,6 +300,21 @@ int lxkns_open_in_root(int rootfd, const char *path, int force_walk);
 int lxkns_sandbox_start(int userns_fd, int mntns_fd, int64_t *pid, int *hold_fd, int *root_fd,
                         int *step);
 
+/* Passing fds (passing.c): namespace and socket fds a scan holds for a moment, which no
+ * scan may take for fds this process holds. They are made and closed only between
+ * lxkns_passing_begin() and lxkns_passing_end() (never nested); one that stays open past
+ * that is marked with lxkns_passing_keep() (returns fd) and closed with
+ * lxkns_passing_drop(). Our own fd directory is read between lxkns_passing_own_begin()
+ * and lxkns_passing_own_end(), passing over what lxkns_passing_is_kept(). The pure-Python
+ * scanner takes part through these where the module is built. */
+void lxkns_passing_begin(void);
+void lxkns_passing_end(void);
+int lxkns_passing_keep(int fd);
+void lxkns_passing_drop(int fd);
+void lxkns_passing_own_begin(void);
+void lxkns_passing_own_end(void);
+int lxkns_passing_is_kept(uint64_t fd);
+
 /* LXKNS-CDEF-END */
 
 #endif /* LXKNS_NATIVE_H */

@@ -66,6 +66,7 @@ void bind_seen(struct mountctx *m, uint64_t mntns, int64_t t, uint64_t ino, cons
             snprintf(rp, sizeof rp, "%lld/root", (long long)pid);
         *rootfd = openat(s->procfd, rp, O_PATH | O_DIRECTORY | O_CLOEXEC);
     }
+    lxkns_passing_begin();
     if (*rootfd >= 0) {
         int pfd = open_in_root(s, *rootfd, path, &m->guard);
         fd = pfd >= 0 ? nsfs_from_path(s, pfd) : -1;
@@ -77,17 +78,18 @@ void bind_seen(struct mountctx *m, uint64_t mntns, int64_t t, uint64_t ino, cons
     } else if (spare) {
         b->err = fstat(fd, &st) == 0 && (uint64_t)st.st_ino == ino ? 0 : ESTALE;
         if (!b->err)
-            e->held_fd = fd;
+            e->held_fd = lxkns_passing_keep(fd);
         else
             close(fd);
     } else {
         ns_meta(s, e, fd);
         b->err = e->r.open_err;
         if (t == LXKNS_LINK_MNT && !b->err)
-            e->held_fd = fd; /* entered later, if no process shows its view */
+            e->held_fd = lxkns_passing_keep(fd); /* entered later, if no process shows its view */
         else
             close(fd);
     }
+    lxkns_passing_end();
 }
 
 void guard_begin(struct mountctx *m, uint64_t mntns) {
@@ -163,12 +165,15 @@ static int mntns_fd(struct lxkns_scan *s, struct nsent *e, int *owned) {
         snprintf(path, sizeof path, "%lld/fd/%lld", (long long)e->fd_pid, (long long)e->fd_fd);
     else
         return -1;
+    lxkns_passing_begin();
     int fd = open_nsfs_at(s, s->procfd, path);
     struct stat st;
     if (fd >= 0 && (fstat(fd, &st) != 0 || (uint64_t)st.st_ino != e->r.ino)) {
         close(fd); /* the process ended and its PID was reused */
-        return -1;
+        fd = -1;
     }
+    lxkns_passing_keep(fd); /* dropped by the caller */
+    lxkns_passing_end();
     *owned = fd >= 0;
     return fd;
 }
@@ -180,10 +185,10 @@ static int mount_one_listed(struct mountctx *m, struct nsent *e, struct lxkns_mn
         int fd = mntns_fd(m->s, e, &owned);
         if (fd < 0) return 0;
         int err = enter_mntns(m, fd, e->r.ino);
-        if (owned) close(fd);
+        if (owned) lxkns_passing_drop(fd);
         if (err) return 0; /* not allowed: mountinfo shows it, if anything does */
         if (fd == e->held_fd) {
-            close(fd);
+            lxkns_passing_drop(fd);
             e->held_fd = -1;
         }
     }
@@ -234,7 +239,9 @@ static void mount_one(struct mountctx *m, struct nsent *e) {
         int fd = e->held_fd;
         if (fd < 0 && e->fd_pid) {
             snprintf(path, sizeof path, "%lld/fd/%lld", (long long)e->fd_pid, (long long)e->fd_fd);
-            fd = open_nsfs_at(s, s->procfd, path);
+            lxkns_passing_begin();
+            fd = lxkns_passing_keep(open_nsfs_at(s, s->procfd, path));
+            lxkns_passing_end();
         }
         e->held_fd = -1;
         if (fd < 0) {
@@ -244,7 +251,7 @@ static void mount_one(struct mountctx *m, struct nsent *e) {
         }
         int was_unshared = m->unshared;
         int err = enter_mntns(m, fd, e->r.ino);
-        close(fd);
+        lxkns_passing_drop(fd);
         if (err) {
             rec->err = err;
             scan_fail(s, m->unshared == was_unshared && !was_unshared ? LXKNS_FAIL_UNSHARE
@@ -351,7 +358,7 @@ int lxkns_scan_mounts(struct lxkns_scan *s) {
     for (size_t i = 0; i < s->tab.n; i++) {
         struct nsent *e = ent_at(&s->tab, i);
         if (e->held_fd >= 0) {
-            close(e->held_fd);
+            lxkns_passing_drop(e->held_fd);
             e->held_fd = -1;
         }
     }

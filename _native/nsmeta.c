@@ -100,9 +100,11 @@ struct nsent *ns_seen(struct worker *w, uint64_t ino, int64_t type, int64_t orig
     int isnew;
     struct nsent *e = tab_claim(&s->tab, ino, type, origin, &isnew);
     if (!e || !isnew) return e;
+    lxkns_passing_begin(); /* the namespace's fd and those its ioctls give are gone at the end */
     int fd = open_nsfs_at(s, dirfd, name); /* nothing else is ever opened for reading */
     if (fd < 0) {
         int err = errno;
+        lxkns_passing_end();
         pthread_mutex_lock(&s->tab.mu);
         e->r.open_err = err;
         pthread_mutex_unlock(&s->tab.mu);
@@ -111,5 +113,6 @@ struct nsent *ns_seen(struct worker *w, uint64_t ino, int64_t type, int64_t orig
     }
     ns_meta(s, e, fd);
     close(fd);
+    lxkns_passing_end();
     return e;
 }

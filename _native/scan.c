@@ -134,7 +134,7 @@ void lxkns_scan_free(struct lxkns_scan *s) {
     if (s->finishing) lxkns_scan_finish_wait(s); /* its thread still uses the scan */
     for (size_t i = 0; i < s->tab.n; i++) {
         struct nsent *e = ent_at(&s->tab, i);
-        if (e->held_fd >= 0) close(e->held_fd);
+        if (e->held_fd >= 0) lxkns_passing_drop(e->held_fd);
     }
     tab_free(&s->tab);
     pthread_mutex_destroy(&s->tab.mu);

@@ -346,7 +346,9 @@ int lxkns_scan_walk(struct lxkns_scan *s, int workers) {
             if (s->pids[i] != self) continue;
             memmove(&s->pids[i], &s->pids[i + 1], (s->npids - i - 1) * sizeof(int));
             s->npids--;
+            ws[0].own = 1;
             scan_pid(&ws[0], self);
+            ws[0].own = 0;
             break;
         }
     }

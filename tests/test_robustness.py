@@ -142,6 +142,41 @@ print(json.dumps(sorted(bad)))
 """
 
 
+CONCURRENT_HOLDER_PROBE = r"""
+import json, os, sys, threading
+if sys.argv[1] == "no-module":
+    sys.modules["lxkns._native"] = None  # as if it could not be built: the Python lock serves
+import lxkns
+me, bad, rounds = os.getpid(), set(), int(sys.argv[3])
+def discover(native):
+    for _ in range(rounds):
+        d = lxkns.discover(lxkns.STANDARD, native=native)
+        bad.update(str(ns) for ns in d.all_namespaces() if any(p.pid == me for p in ns.holders))
+        bad.update(f"socket:[{ino}]" for ino, pids in d.socket_processes.items() if me in pids)
+threads = [threading.Thread(target=discover, args=(kind == "native",)) for kind in sys.argv[2].split(",")]
+for t in threads: t.start()
+for t in threads: t.join()
+print(json.dumps(sorted(bad)))
+"""
+
+
+@pytest.mark.parametrize(("module", "scanners", "rounds"), [
+    ("module", "native,native", 400), ("module", "pure,pure", 100), ("module", "native,pure", 150),
+    ("no-module", "pure,pure", 100)])
+def test_discoveries_in_two_threads_never_take_each_others_passing_fds_for_holders(
+        module: str, scanners: str, rounds: int) -> None:
+    """Two discoveries at once in one process (a service answering two requests): the
+    namespace and socket fds one holds for a moment are not namespaces or sockets the
+    process holds, for the other. Without the fix most runs of the native pair found our
+    process holding a host namespace."""
+    if module == "module" and not lxkns.native_available() and "native" in scanners:
+        pytest.skip("the compiled scanner is not available")
+    out = subprocess.run([sys.executable, "-c", CONCURRENT_HOLDER_PROBE, module, scanners, str(rounds)],
+                         capture_output=True, text=True, timeout=600, cwd="/")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == []
+
+
 def test_a_discovery_never_takes_its_own_passing_fds_for_holders(scanner: str) -> None:
     """A process that holds no namespace open is never a holder in its own discovery.
 

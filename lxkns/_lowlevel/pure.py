@@ -17,7 +17,7 @@ import threading
 from dataclasses import dataclass, field
 
 from ..errors import ParseError, ScanError
-from . import inroot, parsers, safeopen, syscalls
+from . import inroot, parsers, passing, safeopen, syscalls
 from .records import (
     LINK_MNT,
     LINK_NAMES,
@@ -115,6 +115,7 @@ class _Scan:
     binds: list[BindMountRecord] = field(default_factory=list)
     fails: list[FailureRecord] = field(default_factory=list)
     mount_error: BaseException | None = None
+    own_pid: int = field(default_factory=os.getpid)  # our PID, if the procfs is ours
 
     @property
     def flags(self) -> ScanFlags:
@@ -219,16 +220,17 @@ class _Scan:
         ent, new = self.claim(ino, link, origin)
         if not new:
             return ent
-        try:
-            fd = self.open_nsfs(name, dirfd)
-        except OSError as exc:
-            ent.open_err = _err(exc)
-            self.fail(Failure.NSOPEN, pid, tid, ino, ent.open_err)
-            return ent
-        try:
-            self.meta(ent, fd)
-        finally:
-            os.close(fd)
+        with passing.region():  # the namespace's fd and those its ioctls give are gone after
+            try:
+                fd = self.open_nsfs(name, dirfd)
+            except OSError as exc:
+                ent.open_err = _err(exc)
+                self.fail(Failure.NSOPEN, pid, tid, ino, ent.open_err)
+                return ent
+            try:
+                self.meta(ent, fd)
+            finally:
+                os.close(fd)
         return ent
 
     # ---------------------------------------------------------------- walk
@@ -375,20 +377,20 @@ class _Scan:
             self.fail(Failure.FDDIR, pid, 0, 0, _err(exc))
             return
         try:
-            try:
-                names = os.listdir(fdd)
-            except OSError as exc:
-                self.fail(Failure.FDDIR, pid, 0, 0, _err(exc))
-                return
-            denied = 0
-            for name in names:
-                if not name.isdecimal():
-                    continue
+            own = not self.strict and pid == self.own_pid
+            with passing.own() if own else contextlib.nullcontext():
                 try:
-                    link = os.fsencode(os.readlink(name, dir_fd=fdd))
+                    links = self.fd_links(fdd)
                 except OSError as exc:
-                    if exc.errno != errno.ENOENT and not denied:
-                        denied = _err(exc)
+                    self.fail(Failure.FDDIR, pid, 0, 0, _err(exc))
+                    return
+                if own:  # what another discovery of ours holds for a moment is not ours
+                    links = [(name, link) for name, link in links if not passing.is_kept(int(name))]
+            denied = 0
+            for name, link in links:
+                if isinstance(link, int):
+                    if link != errno.ENOENT and not denied:
+                        denied = link
                     continue
                 if not link or len(link) >= 256:
                     continue
@@ -411,6 +413,18 @@ class _Scan:
                 self.fail(Failure.FDDIR, pid, 0, 0, denied)
         finally:
             os.close(fdd)
+
+    @staticmethod
+    def fd_links(fdd: int) -> list[tuple[str, bytes | int]]:
+        """(name, link target or errno) of the fds in an fd directory."""
+        links: list[tuple[str, bytes | int]] = []
+        for name in os.listdir(fdd):
+            if name.isdecimal():
+                try:
+                    links.append((name, os.fsencode(os.readlink(name, dir_fd=fdd))))
+                except OSError as exc:
+                    links.append((name, _err(exc)))
+        return links
 
     def walk(self) -> None:
         try:
@@ -454,7 +468,8 @@ class _Scan:
                 if pidfd < 0:
                     self.sockets.append(SocketRecord(f.ino, f.pid, f.fd, 0, pidfd_err))
                     continue
-                self.sockets.append(self.socket_netns(pidfd, f))
+                with passing.region():  # the socket's duplicate and its namespace's fd
+                    self.sockets.append(self.socket_netns(pidfd, f))
         finally:
             if pidfd >= 0:
                 os.close(pidfd)
@@ -518,7 +533,7 @@ class _Scan:
         return inroot.MountGuard.of_table(parsers.mount_ids_and_types(text))
 
     def parse_mountinfo(self, mntns: int, text: bytes, ctx: tuple[int, int] | None) -> None:
-        rootfd = -1
+        rootfd = [-1]  # the mount namespace's root, opened on first use
         guard = self.guard(mntns, text)
         try:
             for link, ino, raw in parsers.nsfs_mounts(text):
@@ -532,38 +547,43 @@ class _Scan:
                 spare = (not new and link == LINK_MNT and ent.held_fd < 0 and not ent.mnt_done
                          and bool(ent.ctx_tid or not ent.ctx_pid))
                 if new or spare:
-                    try:
-                        if rootfd < 0:
-                            if ctx is None:  # this thread is inside: its root is the namespace's
-                                rootfd = os.open("/", _O_PATH_DIR)
-                            else:
-                                pid, tid = ctx
-                                rp = f"{pid}/task/{tid}/root" if tid else f"{pid}/root"
-                                rootfd = os.open(rp, _O_PATH_DIR, dir_fd=self.procfd)
-                        fd = self.open_in_root(rootfd, path, guard)
-                    except OSError as exc:
-                        err = _err(exc)
-                        if new:
-                            ent.open_err = err
-                    else:
-                        if spare:
-                            err = 0 if os.fstat(fd).st_ino == ino else errno.ESTALE
-                            if err:
-                                os.close(fd)
-                            else:
-                                ent.held_fd = fd
-                            self.binds.append(BindMountRecord(mntns, link, ino, path, err))
-                            continue
-                        self.meta(ent, fd)
-                        err = ent.open_err
-                        if link == LINK_MNT and not err:
-                            ent.held_fd = fd
-                        else:
-                            os.close(fd)
+                    with passing.region():
+                        err = self.bind_seen(ent, new, spare, ino, path, rootfd, guard, ctx)
                 self.binds.append(BindMountRecord(mntns, link, ino, path, err))
         finally:
-            if rootfd >= 0:
-                os.close(rootfd)
+            if rootfd[0] >= 0:
+                os.close(rootfd[0])
+
+    def bind_seen(self, ent: _Ent, new: bool, spare: bool, ino: int, path: str, rootfd: list[int],
+                  guard: inroot.MountGuard | None, ctx: tuple[int, int] | None) -> int:
+        """Open a bind-mounted namespace inside the mount namespace's root: asked if new, a
+        mount namespace kept to be entered later; the bind mount's error (0: opened)."""
+        try:
+            if rootfd[0] < 0:
+                if ctx is None:  # this thread is inside: its root is the namespace's
+                    rootfd[0] = os.open("/", _O_PATH_DIR)
+                else:
+                    pid, tid = ctx
+                    rp = f"{pid}/task/{tid}/root" if tid else f"{pid}/root"
+                    rootfd[0] = os.open(rp, _O_PATH_DIR, dir_fd=self.procfd)
+            fd = self.open_in_root(rootfd[0], path, guard)
+        except OSError as exc:
+            if new:
+                ent.open_err = _err(exc)
+            return _err(exc)
+        if spare:
+            err = 0 if os.fstat(fd).st_ino == ino else errno.ESTALE
+            if err:
+                os.close(fd)
+            else:
+                ent.held_fd = passing.keep(fd)
+            return err
+        self.meta(ent, fd)
+        if ent.link == LINK_MNT and not ent.open_err:
+            ent.held_fd = passing.keep(fd)
+        else:
+            os.close(fd)
+        return ent.open_err
 
     def mount_one(self, ent: _Ent, state: dict[str, bool]) -> None:
         keep = bool(self.flags & ScanFlags.KEEP_MOUNTINFO)
@@ -588,7 +608,8 @@ class _Scan:
         ent.held_fd = -1
         if fd < 0 and ent.fd_pid:
             try:
-                fd = self.open_nsfs(f"{ent.fd_pid}/fd/{ent.fd_fd}", self.procfd)
+                with passing.region():
+                    fd = passing.keep(self.open_nsfs(f"{ent.fd_pid}/fd/{ent.fd_fd}", self.procfd))
             except OSError as exc:
                 err = _err(exc)
         if fd < 0:
@@ -612,7 +633,7 @@ class _Scan:
                 self.fail(Failure.SETNS, 0, 0, ent.ino, _err(exc))
                 return
         finally:
-            os.close(fd)
+            passing.drop(fd)
         try:  # our own procfs, opened before this thread moved: its paths lead elsewhere now
             text = _read(self.selfdir, f"task/{threading.get_native_id()}/mountinfo", cap=CAP_MOUNTINFO)
         except OSError as exc:
@@ -647,7 +668,7 @@ class _Scan:
         helper.join()
         for ent in self.table.values():
             if ent.held_fd >= 0:
-                os.close(ent.held_fd)
+                passing.drop(ent.held_fd)
                 ent.held_fd = -1
         if self.mount_error is not None:
             raise self.mount_error
@@ -655,7 +676,7 @@ class _Scan:
     def close(self) -> None:
         for ent in self.table.values():
             if ent.held_fd >= 0:
-                os.close(ent.held_fd)
+                passing.drop(ent.held_fd)
                 ent.held_fd = -1
         if self.selfdir >= 0:
             os.close(self.selfdir)
