@@ -176,10 +176,11 @@ int lxkns_scan_sockets(struct lxkns_scan *s) {
         lxkns_passing_begin(); /* the socket's duplicate and its namespace's fd are gone at the end */
         int sfd = (int)syscall(SYS_pidfd_getfd, pidfd, (int)k->fd, 0);
         if (sfd < 0) {
+            int err = errno;
             lxkns_passing_end();
-            k->err = errno;
-            if (errno == ENOSYS) feature_missing(s, LXKNS_NO_PIDFD);
-            else if (errno != EBADF) fail_to(&w.fails, LXKNS_FAIL_GETFD, k->pid, 0, k->fd, errno);
+            k->err = err;
+            if (err == ENOSYS) feature_missing(s, LXKNS_NO_PIDFD);
+            else if (err != EBADF) fail_to(&w.fails, LXKNS_FAIL_GETFD, k->pid, 0, k->fd, err);
             continue;
         }
         struct stat st;

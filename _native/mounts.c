@@ -236,16 +236,17 @@ static void mount_one(struct mountctx *m, struct nsent *e) {
         }
     }
     if (!entered && !e->ctx_pid) {
-        int fd = e->held_fd;
+        int fd = e->held_fd, open_err = 0;
         if (fd < 0 && e->fd_pid) {
             snprintf(path, sizeof path, "%lld/fd/%lld", (long long)e->fd_pid, (long long)e->fd_fd);
             lxkns_passing_begin();
             fd = lxkns_passing_keep(open_nsfs_at(s, s->procfd, path));
+            open_err = errno;
             lxkns_passing_end();
         }
         e->held_fd = -1;
         if (fd < 0) {
-            rec->err = e->fd_pid || e->r.open_err ? (e->r.open_err ? e->r.open_err : errno) : ENOENT;
+            rec->err = e->fd_pid || e->r.open_err ? (e->r.open_err ? e->r.open_err : open_err) : ENOENT;
             scan_fail(s, LXKNS_FAIL_SETNS, 0, 0, (int64_t)e->r.ino, (int)rec->err);
             goto done;
         }
