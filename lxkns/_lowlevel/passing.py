@@ -25,6 +25,8 @@ try:
     from lxkns._native import lib as _lib
 except ImportError:  # pragma: no cover - exercised by the tests without the native module
     _lib = None
+if _lib is not None and not hasattr(_lib, "lxkns_passing_begin"):
+    _lib = None  # a module built before it had them: the pure scanner keeps a lock of its own
 
 
 class _ReadersWriter:
