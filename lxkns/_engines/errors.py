@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import time
 
 
@@ -41,6 +43,16 @@ class EngineUnsupported(EngineError):
 
 class GrpcMissing(EngineError):
     reason = "needs grpcio and protobuf (pip install lxkns[containerd])"
+
+
+def from_oserror(what: str, exc: OSError) -> EngineError:
+    """EngineDenied where permissions keep us from an engine (a directory on the socket's path
+    we may not search, a socket we may not write to), EngineUnreachable otherwise."""
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return EngineDenied(f"{what}: {os.strerror(exc.errno)}")
+    if exc.errno is not None:
+        return EngineUnreachable(f"{what}: {os.strerror(exc.errno)}")
+    return EngineUnreachable(f"{what}: {exc}")
 
 
 class Deadline:

@@ -16,7 +16,6 @@ process' socket (a host socket bind-mounted into a container, a fake engine).
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import socket
 import stat
@@ -24,7 +23,7 @@ import struct
 from collections.abc import Iterator
 
 from .._lowlevel import inroot, safeopen
-from .errors import EngineDenied, EngineError, EngineImpostor, EngineUnreachable
+from .errors import EngineImpostor, EngineUnreachable, from_oserror
 from .records import Endpoint
 
 _O_ROOT = os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC
@@ -83,7 +82,8 @@ def resolve(root: str, path: str) -> tuple[str, str] | None:
 
 @contextlib.contextmanager
 def socket_fd(ep: Endpoint) -> Iterator[int]:
-    """An O_PATH fd of the endpoint's socket file, resolved inside its root (EngineUnreachable)."""
+    """An O_PATH fd of the endpoint's socket file, resolved inside its root (EngineUnreachable,
+    EngineDenied)."""
     try:
         if ep.root:
             rootfd = os.open(ep.root, _O_ROOT)
@@ -94,7 +94,7 @@ def socket_fd(ep: Endpoint) -> Iterator[int]:
         else:
             fd = safeopen.open_socket(ep.inner or ep.path, in_root=False)
     except OSError as exc:
-        raise unreachable(ep, exc) from None
+        raise from_oserror(ep.path, exc) from None
     try:
         yield fd
     finally:
@@ -132,14 +132,7 @@ def probe(ep: Endpoint, timeout: float) -> None:
         except EngineImpostor:
             raise
         except OSError as exc:
-            raise unreachable(ep, exc) from None
-
-
-def unreachable(ep: Endpoint, exc: OSError) -> EngineError:
-    """EngineDenied where permissions keep us from the socket (a directory on its path we
-    may not search, a socket we may not write to), EngineUnreachable otherwise."""
-    text = f"{ep.path}: {os.strerror(exc.errno or 0)}"
-    return EngineDenied(text) if exc.errno in (errno.EACCES, errno.EPERM) else EngineUnreachable(text)
+            raise from_oserror(ep.path, exc) from None
 
 
 def holds(pid: int, ino: int, proc: str = "/proc") -> bool | None:
@@ -183,4 +176,4 @@ def _ended(stat_path: str) -> bool:
 
 
 __all__ = ["check_peer", "connect", "endpoint_of", "holds", "owner_guard", "probe", "resolve",
-           "socket_fd", "unreachable"]
+           "socket_fd"]

@@ -8,10 +8,8 @@ at most the deadline.
 
 from __future__ import annotations
 
-import errno
 import http.client
 import json
-import os
 import socket
 from collections.abc import Mapping
 from typing import Any
@@ -19,11 +17,10 @@ from typing import Any
 from . import transport
 from .errors import (
     Deadline,
-    EngineDenied,
     EngineError,
     EngineProtocolError,
     EngineTimeout,
-    EngineUnreachable,
+    from_oserror,
 )
 from .records import Endpoint
 
@@ -55,11 +52,7 @@ def classify(exc: BaseException, what: str) -> EngineError:
     if isinstance(exc, (TimeoutError, socket.timeout)):
         return EngineTimeout(f"{what}: timed out")
     if isinstance(exc, OSError):
-        if exc.errno in (errno.EACCES, errno.EPERM):
-            return EngineDenied(f"{what}: {os.strerror(exc.errno)}")
-        if exc.errno is not None:
-            return EngineUnreachable(f"{what}: {os.strerror(exc.errno)}")
-        return EngineUnreachable(f"{what}: {exc}")
+        return from_oserror(what, exc)
     if isinstance(exc, (http.client.HTTPException, ValueError)):
         return EngineProtocolError(f"{what}: {type(exc).__name__}: {exc}")
     return EngineProtocolError(f"{what}: {exc!r}")

@@ -20,6 +20,7 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 try:
     from lxkns._native import lib as _lib
@@ -29,23 +30,38 @@ if _lib is not None and not hasattr(_lib, "lxkns_passing_begin"):
     _lib = None  # a module built before it had them: the pure scanner keeps a lock of its own
 
 
-class _ReadersWriter:
-    """A readers-writer lock where a waiting writer goes first (it waits for one short read
-    of an fd directory; readers are many and come all the time)."""
+class _Python:
+    """The lock and marks where the native module is not there to keep them: a readers-writer
+    lock where a waiting writer goes first (it waits for one short read of an fd directory;
+    readers are many and come all the time)."""
 
     def __init__(self) -> None:
         self._cond = threading.Condition(threading.Lock())
         self._readers = 0
         self._writing = False
         self._waiting = 0
+        self._kept: set[int] = set()
+        os.register_at_fork(after_in_child=self._in_child)
 
-    def shared(self) -> None:
+    def _in_child(self) -> None:
+        # the child's one thread holds none of the parent's regions
+        self._cond = threading.Condition(threading.Lock())
+        self._readers = self._waiting = 0
+        self._writing = False
+
+    def lxkns_passing_begin(self) -> None:
         with self._cond:
             while self._writing or self._waiting:
                 self._cond.wait()
             self._readers += 1
 
-    def exclusive(self) -> None:
+    def lxkns_passing_end(self) -> None:
+        with self._cond:
+            self._readers -= 1
+            if not self._readers:
+                self._cond.notify_all()
+
+    def lxkns_passing_own_begin(self) -> None:
         with self._cond:
             self._waiting += 1
             while self._writing or self._readers:
@@ -53,97 +69,64 @@ class _ReadersWriter:
             self._waiting -= 1
             self._writing = True
 
-    def release_shared(self) -> None:
-        with self._cond:
-            self._readers -= 1
-            if not self._readers:
-                self._cond.notify_all()
-
-    def release_exclusive(self) -> None:
+    def lxkns_passing_own_end(self) -> None:
         with self._cond:
             self._writing = False
             self._cond.notify_all()
 
+    def lxkns_passing_keep(self, fd: int) -> int:
+        self._kept.add(fd)
+        return fd
 
-class _Python:
-    """The passing fds of this process, where the native module is not there to keep them."""
+    def lxkns_passing_drop(self, fd: int) -> None:
+        self.lxkns_passing_begin()
+        try:
+            os.close(fd)  # before the mark goes: never open and unmarked outside a region
+            self._kept.discard(fd)
+        finally:
+            self.lxkns_passing_end()
 
-    def __init__(self) -> None:
-        self.lock = _ReadersWriter()
-        self.kept: set[int] = set()
-        os.register_at_fork(after_in_child=self._in_child)
-
-    def _in_child(self) -> None:
-        self.lock = _ReadersWriter()  # the child's one thread holds none of the parent's
+    def lxkns_passing_is_kept(self, fd: int) -> bool:
+        return fd in self._kept
 
 
-_py = _Python() if _lib is None else None
+#: the native module's functions, or the same made in Python
+_impl: Any = _lib if _lib is not None else _Python()
 
 
 @contextmanager
 def region() -> Iterator[None]:
     """Where passing fds are made and closed; regions never nest."""
-    if _lib is not None:
-        _lib.lxkns_passing_begin()
-        try:
-            yield
-        finally:
-            _lib.lxkns_passing_end()
-        return
-    assert _py is not None
-    lock = _py.lock
-    lock.shared()
+    _impl.lxkns_passing_begin()
     try:
         yield
     finally:
-        lock.release_shared()
-
-
-def keep(fd: int) -> int:
-    """Mark an fd made in the current region as passing after it (returns fd)."""
-    if _lib is not None:
-        return int(_lib.lxkns_passing_keep(fd))
-    assert _py is not None
-    _py.kept.add(fd)
-    return fd
-
-
-def drop(fd: int) -> None:
-    """Close a kept fd (outside any region)."""
-    if _lib is not None:
-        _lib.lxkns_passing_drop(fd)
-        return
-    assert _py is not None
-    with region():
-        os.close(fd)  # before the mark goes: never open and unmarked outside a region
-        _py.kept.discard(fd)
+        _impl.lxkns_passing_end()
 
 
 @contextmanager
 def own() -> Iterator[None]:
     """Where this process' own fd directory is read: no region is open meanwhile."""
-    if _lib is not None:
-        _lib.lxkns_passing_own_begin()
-        try:
-            yield
-        finally:
-            _lib.lxkns_passing_own_end()
-        return
-    assert _py is not None
-    lock = _py.lock
-    lock.exclusive()
+    _impl.lxkns_passing_own_begin()
     try:
         yield
     finally:
-        lock.release_exclusive()
+        _impl.lxkns_passing_own_end()
+
+
+def keep(fd: int) -> int:
+    """Mark an fd made in the current region as passing after it (returns fd)."""
+    return int(_impl.lxkns_passing_keep(fd))
+
+
+def drop(fd: int) -> None:
+    """Close a kept fd (outside any region)."""
+    _impl.lxkns_passing_drop(fd)
 
 
 def is_kept(fd: int) -> bool:
     """Whether an fd of ours is a kept passing fd (inside :func:`own`)."""
-    if _lib is not None:
-        return bool(_lib.lxkns_passing_is_kept(fd))
-    assert _py is not None
-    return fd in _py.kept
+    return bool(_impl.lxkns_passing_is_kept(fd))
 
 
 __all__ = ["drop", "is_kept", "keep", "own", "region"]
