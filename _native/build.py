@@ -17,7 +17,7 @@ from cffi import FFI
 
 HERE = Path(__file__).resolve().parent
 HEADER = HERE / "lxkns_native.h"
-UNITS = ("parse.c", "store.c", "texts.c", "nstab.c", "safeopen.c", "passing.c", "inroot.c", "nsmeta.c", "walk.c", "fds.c",
+UNITS = ("parse.c", "store.c", "dirents.c", "texts.c", "nstab.c", "safeopen.c", "passing.c", "inroot.c", "nsmeta.c", "walk.c", "fds.c",
          "mounts.c", "listmount.c", "sandbox.c", "scan.c")
 BEGIN, END = "/* LXKNS-CDEF-BEGIN */", "/* LXKNS-CDEF-END */"
 _DEFINE = re.compile(r"^#define\s+(\w+)\s+\S.*$")

@@ -125,6 +125,19 @@ enum lx_read { LX_READ_TO_EOF, LX_READ_ONE_SHOW };
  * its length or -errno */
 ssize_t arena_read_fd(struct arena *a, int fd, size_t cap, enum lx_read how, uint64_t *off);
 
+/* ------------------------------------------------------------ dirents.c: directory entries */
+
+/* A directory being listed; the fd stays the caller's (open and closed by it). */
+struct lx_dir {
+    int fd, err; /* err: the errno that ended the listing early, else 0 */
+    long n, pos;
+    char buf[16384] __attribute__((aligned(8)));
+};
+
+void lx_dir_init(struct lx_dir *d, int fd);
+/* the next entry's name ("." and ".." included), NULL at the end or on an error (d->err) */
+const char *lx_dir_next(struct lx_dir *d);
+
 /* ------------------------------------------------------------ texts.c: interned strings */
 
 struct texts {

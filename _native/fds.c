@@ -6,7 +6,6 @@
  */
 #include "core.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,24 +58,20 @@ void scan_fds(struct worker *w, int dfd, int64_t pid) {
         fail_to(&w->fails, LXKNS_FAIL_FDDIR, pid, 0, 0, errno);
         return;
     }
-    DIR *d = fdopendir(fdd);
-    if (!d) {
-        fail_to(&w->fails, LXKNS_FAIL_FDDIR, pid, 0, 0, errno);
-        close(fdd);
-        return;
-    }
+    struct lx_dir d;
+    lx_dir_init(&d, fdd);
     /* our own process: its fds are read while no other scan of ours holds an fd it has not
      * marked as passing, and looked into (ns_seen opens more) once that is over */
     struct vec own = {.elsz = sizeof(struct own_fd)};
     if (w->own) lxkns_passing_own_begin();
-    struct dirent *de;
+    const char *name;
     char link[256];
     int denied = 0;
-    while ((de = readdir(d))) {
+    while ((name = lx_dir_next(&d))) {
         uint64_t fdnum, ino;
         int64_t t;
-        if (parse_u64(de->d_name, strlen(de->d_name), &fdnum)) continue;
-        ssize_t l = readlinkat(fdd, de->d_name, link, sizeof link);
+        if (parse_u64(name, strlen(name), &fdnum)) continue;
+        ssize_t l = readlinkat(fdd, name, link, sizeof link);
         if (l < 0 && errno != ENOENT && !denied) denied = errno;
         if (l <= 0 || (size_t)l == sizeof link) continue; /* closed meanwhile, or a long path */
         int kind = fd_kind(s, link, l, &t, &ino);
@@ -86,18 +81,19 @@ void scan_fds(struct worker *w, int dfd, int64_t pid) {
             if (o) *o = (struct own_fd){fdnum, ino, kind, t};
             continue;
         }
-        if (fd_found(w, fdd, de->d_name, pid, fdnum, kind, t, ino)) break;
+        if (fd_found(w, fdd, name, pid, fdnum, kind, t, ino)) break;
     }
+    if (d.err && !denied) denied = d.err; /* the rest of the listing is lost */
     if (w->own) lxkns_passing_own_end();
     if (own.oom) w->err = -ENOMEM; /* a record lost */
     struct own_fd *os = own.p;
     for (size_t i = 0; i < own.n; i++) {
-        char name[24];
-        snprintf(name, sizeof name, "%llu", (unsigned long long)os[i].fdnum);
-        if (fd_found(w, fdd, name, pid, os[i].fdnum, (int)os[i].kind, os[i].t, os[i].ino)) break;
+        char num[24];
+        snprintf(num, sizeof num, "%llu", (unsigned long long)os[i].fdnum);
+        if (fd_found(w, fdd, num, pid, os[i].fdnum, (int)os[i].kind, os[i].t, os[i].ino)) break;
     }
     free(own.p);
-    closedir(d);
+    close(fdd);
     if (denied) fail_to(&w->fails, LXKNS_FAIL_FDDIR, pid, 0, 0, denied);
 }
 

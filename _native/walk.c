@@ -7,7 +7,6 @@
  */
 #include "core.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,17 +143,13 @@ static void scan_tasks(struct worker *w, int dfd, const struct lxkns_proc *proc)
         fail_to(&w->fails, LXKNS_FAIL_TASKDIR, proc->pid, 0, 0, errno);
         return;
     }
-    DIR *d = fdopendir(td);
-    if (!d) {
-        fail_to(&w->fails, LXKNS_FAIL_TASKDIR, proc->pid, 0, 0, errno);
-        close(td);
-        return;
-    }
-    struct dirent *de;
-    while ((de = readdir(d))) {
+    struct lx_dir d;
+    lx_dir_init(&d, td);
+    const char *name;
+    while ((name = lx_dir_next(&d))) {
         uint64_t tid;
-        if (parse_u64(de->d_name, strlen(de->d_name), &tid) || (int64_t)tid == proc->pid) continue;
-        int tdd = openat(td, de->d_name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (parse_u64(name, strlen(name), &tid) || (int64_t)tid == proc->pid) continue;
+        int tdd = openat(td, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (tdd < 0) continue; /* the thread ended */
         struct lxkns_proc *rec = vec_push(&w->tasks);
         if (!rec) {
@@ -178,7 +173,8 @@ static void scan_tasks(struct worker *w, int dfd, const struct lxkns_proc *proc)
         if (w->s->flags & LXKNS_SCAN_AFFINITY) read_affinity(w, rec);
         close(tdd);
     }
-    closedir(d);
+    if (d.err) fail_to(&w->fails, LXKNS_FAIL_TASKDIR, proc->pid, 0, 0, d.err);
+    close(td);
 }
 
 static void scan_pid(struct worker *w, int pid) {
@@ -236,32 +232,36 @@ static void *walk_worker(void *arg) {
 static int list_pids(struct lxkns_scan *s) {
     int fd = openat(s->procfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return -errno;
-    DIR *d = fdopendir(fd);
-    if (!d) {
-        int err = errno;
-        close(fd);
-        return -err;
-    }
+    struct lx_dir *d = malloc(sizeof *d);
     size_t cap = 1024;
     s->pids = malloc(cap * sizeof(int));
     s->npids = 0;
-    struct dirent *de;
-    while (s->pids && (de = readdir(d))) {
+    if (!d || !s->pids) {
+        free(d);
+        close(fd);
+        return -ENOMEM;
+    }
+    lx_dir_init(d, fd);
+    const char *name;
+    int r = 0;
+    while ((name = lx_dir_next(d))) {
         uint64_t pid;
-        if (parse_u64(de->d_name, strlen(de->d_name), &pid) || pid == 0 || pid > INT32_MAX) continue;
+        if (parse_u64(name, strlen(name), &pid) || pid == 0 || pid > INT32_MAX) continue;
         if (s->npids == cap) {
             int *p = realloc(s->pids, cap * 2 * sizeof(int));
             if (!p) {
-                closedir(d);
-                return -ENOMEM; /* never a walk of some of the PIDs */
+                r = -ENOMEM; /* never a walk of some of the PIDs */
+                break;
             }
             s->pids = p;
             cap *= 2;
         }
         s->pids[s->npids++] = (int)pid;
     }
-    closedir(d);
-    return s->pids ? 0 : -ENOMEM;
+    if (!r && d->err) r = -d->err; /* nor of the PIDs before a failed read */
+    free(d);
+    close(fd);
+    return r;
 }
 
 /* move a worker's records into the scan, its texts into the scan's (renumbering them) */

@@ -13,6 +13,7 @@ from . import (
     credentials,
     failures,
     freeze,
+    freeze_processes,
     initial,
     leaders,
     mounts,
@@ -58,6 +59,7 @@ def _discover(options: DiscoveryOptions, procfs: str) -> Discovery:
     try:
         b = Builder(options, pending.walked(), procfs)
         _from_the_walk(b)  # while the scanner reads sockets and mount tables
+        made = freeze_processes.make_processes(b)
         b.scan = pending.finish()
     finally:
         pending.close()
@@ -87,7 +89,7 @@ def _discover(options: DiscoveryOptions, procfs: str) -> Discovery:
 
         containers.add_containers(b)
     failures.add_failures(b)
-    return freeze.freeze(b)
+    return freeze.freeze(b, made)
 
 
 def _from_the_walk(b: Builder) -> None:

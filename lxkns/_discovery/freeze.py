@@ -1,21 +1,18 @@
 """The last step: turn the drafts into the immutable graph.
 
 Objects are created first, then linked (both ways) before the Discovery is
-handed out; after that nothing can be assigned.
+handed out; after that nothing can be assigned. Process and Task objects are
+made earlier, while the scanner still works (freeze_processes).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from types import MappingProxyType
 
-from .._lowlevel import NTYPES, ProcRecord
+from .._lowlevel import ProcRecord
 from .._lowlevel.records import (
     LINK_MNT,
     LINK_PID,
-    LINK_PID_FOR_CHILDREN,
-    LINK_TIME,
-    LINK_TIME_FOR_CHILDREN,
     LINK_USER,
 )
 from ..model import (
@@ -35,11 +32,11 @@ from ..model.mounts import MountNamespace
 from ..model.types import LEXICAL_ORDER
 from .builder import Builder, NsDraft
 from .freeze_containers import freeze_containers
+from .freeze_processes import MadeProcesses, make_processes
 from .mounts import freeze_mounts
 
 _Key = tuple[int, int]
 _set = object.__setattr__  # links of objects made here, before anyone else sees them (as set_links)
-_CHILD_LINKS = ((LINK_PID_FOR_CHILDREN, LINK_PID), (LINK_TIME_FOR_CHILDREN, LINK_TIME))
 
 
 def _tid(t: ProcRecord) -> int:
@@ -61,94 +58,13 @@ def _make_namespace(d: NsDraft) -> Namespace:
 
 
 class _Freezer:
-    def __init__(self, b: Builder) -> None:
+    def __init__(self, b: Builder, made: MadeProcesses) -> None:
         self.b = b
         self.ns: dict[_Key, Namespace] = {key: _make_namespace(d) for key, d in b.namespaces.items()}
-        self.procs: dict[int, Process] = {}
-        self.tasks: dict[int, Task] = {}  # by TID, non-main threads
-        # a process' links -> (its namespaces, its for_children namespaces), shared by equal links
-        self.ns_maps: dict[tuple[int, ...], tuple[Mapping[NamespaceType, Namespace],
-                                                  Mapping[NamespaceType, Namespace]]] = {}
-        self.own_maps: dict[tuple[int, ...], Mapping[NamespaceType, Namespace]] = {}
-        self.child_maps: dict[tuple[int, int], Mapping[NamespaceType, Namespace]] = {}
-
-    def namespaces_of(self, r: ProcRecord) -> tuple[Mapping[NamespaceType, Namespace],
-                                                    Mapping[NamespaceType, Namespace]]:
-        """The namespace mappings of a process or thread; equal ones are shared."""
-        ns = r.ns
-        maps = self.ns_maps.get(ns)
-        if maps is not None:
-            return maps
-        own = self.own_maps.get(ns[:NTYPES])
-        if own is None:
-            own = self.own_maps[ns[:NTYPES]] = MappingProxyType({
-                LEXICAL_ORDER[k]: found for k in range(NTYPES)
-                if ns[k] and (found := self.ns.get((k, ns[k]))) is not None
-            })
-        child_key = (ns[LINK_PID_FOR_CHILDREN], ns[LINK_TIME_FOR_CHILDREN])
-        children = self.child_maps.get(child_key)
-        if children is None:
-            children = self.child_maps[child_key] = MappingProxyType({
-                LEXICAL_ORDER[t]: found for k, t in _CHILD_LINKS
-                if ns[k] and (found := self.ns.get((t, ns[k]))) is not None
-            })
-        maps = self.ns_maps[ns] = (own, children)
-        return maps
-
-    def build_processes(self) -> None:
-        b = self.b
-        cgroups, frozen, affinity, credentials = b.cgroups, b.frozen, b.affinity, b.credentials
-        linked = b.options.from_procs
-        none2: tuple[None, None] = (None, None)
-        no_ns: Mapping[NamespaceType, Namespace] = MappingProxyType({})
-        no_maps = (no_ns, no_ns)
-        procs, tasks, ns_maps = self.procs, self.tasks, self.ns_maps
-        all_tasks = b.tasks
-        for pid in sorted(b.procs):
-            r = b.procs[pid]
-            if not linked:
-                own, children = no_maps
-            elif (maps := ns_maps.get(r.ns)) is not None:
-                own, children = maps
-            else:
-                own, children = self.namespaces_of(r)
-            cpu, fridge = cgroups.get(pid, none2)
-            fridge_frozen = frozen.get(fridge) if fridge is not None else None
-            cpus = affinity.get(pid) if affinity else None
-            euid, caps = credentials.get(pid, none2) if credentials else none2
-            p = procs[pid] = Process(
-                pid=pid, ppid=r.ppid, cmdline=r.cmdline, euid=euid, effective_caps=caps,
-                name=r.comm, starttime=r.starttime,
-                state=r.state, nice=r.nice, priority=r.priority, policy=r.policy, cpu_cgroup=cpu,
-                fridge_cgroup=fridge, frozen=fridge_frozen, affinity=cpus, namespaces=own,
-                for_children=children)
-            extra = all_tasks.get(pid)
-            if not extra:
-                continue  # the main thread is made from the process when first asked for
-            threads = []
-            for t in extra:
-                t_own, t_children = self.namespaces_of(t) if linked else no_maps
-                t_cpu, t_fridge = cgroups.get(t.pid, none2)
-                task = Task(tid=t.pid, process=p, name=t.comm, starttime=t.starttime, state=t.state,
-                            nice=t.nice, priority=t.priority, policy=t.policy, cpu_cgroup=t_cpu,
-                            fridge_cgroup=t_fridge,
-                            frozen=frozen.get(t_fridge) if t_fridge is not None else None,
-                            affinity=affinity.get(t.pid), namespaces=t_own, for_children=t_children)
-                threads.append(task)
-                tasks[t.pid] = task
-            _set(p, "_threads", tuple(threads))
-        children_of: dict[int, list[Process]] = {}
-        for pid, p in procs.items():
-            ppid = p.ppid
-            if ppid != pid and (parent := procs.get(ppid)) is not None:
-                _set(p, "parent", parent)
-                kids = children_of.get(ppid)
-                if kids is None:
-                    children_of[ppid] = [p]
-                else:
-                    kids.append(p)
-        for pid, kids in children_of.items():
-            _set(procs[pid], "children", tuple(kids))
+        self.procs: dict[int, Process] = made.procs
+        self.tasks: dict[int, Task] = made.tasks  # by TID, non-main threads
+        made.fill(self.ns)
+        made.set_frozen(b)
 
     def holders(self, d: NsDraft) -> tuple[Process, ...]:
         """Processes holding a namespace open by an fd, or by a socket in it."""
@@ -220,7 +136,6 @@ class _Freezer:
 
     def discovery(self) -> Discovery:
         b = self.b
-        self.build_processes()
         self.link_namespaces()
         containers, engines, groups = freeze_containers(b.engines, self.procs)
         by_type: dict[NamespaceType, dict[NamespaceID, Namespace]] = {t: {} for t in LEXICAL_ORDER}
@@ -256,5 +171,6 @@ class _Freezer:
         )
 
 
-def freeze(b: Builder) -> Discovery:
-    return _Freezer(b).discovery()
+def freeze(b: Builder, made: MadeProcesses | None = None) -> Discovery:
+    """The Discovery; ``made``: the process objects if they were made already (else now)."""
+    return _Freezer(b, made if made is not None else make_processes(b)).discovery()

@@ -6,11 +6,16 @@ Run as root (``nox -s bench`` does this)::
     python tests/benchmarks/bench_discovery.py [--sizes 1000,10000] [--runs 5] [--json FILE]
 
 For every size N it starts the shared workload generator with N processes (the other
-parameters scaled from the 10k line of FINDINGS.md), waits for its READY line and measures:
+parameters scaled from the 10k line of FINDINGS.md), waits for its READY line and for a
+quiet machine (setting up thousands of processes keeps the kernel busy for a while after)
+and measures:
 
 * ``lxkns.discover(STANDARD)`` with the native and with the pure-Python scanner, each in a
   fresh child that imports lxkns, discovers once to warm up and then times ``--runs``
-  discoveries in-process; and the wall time of whole ``python -c "... discover ..."`` runs;
+  discoveries in-process (each native one right after a run of the yardstick, so that the
+  in-process / yardstick ratio is taken of pairs that saw the same machine); and the wall
+  time of whole ``python -c "... discover ..."`` runs, round-robin with the tools below
+  (their ratios to the yardstick are taken of the pairs of each round);
 * ``lsns --json``;
 * the C yardstick ``scan -n -L -H -x ptfsmiP``, single-threaded and with ``-j 2``;
 * completeness: how many of the namespaces the workload created each tool found, in total
@@ -47,6 +52,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -58,6 +64,8 @@ CHILD_TIMEOUT = 900.0  # seconds for any single measured child
 SETUP_TIMEOUT = 900  # seconds the workload may take to build its landscape
 TEARDOWN_TIMEOUT = 180.0
 SCAN_OPTS = ["-n", "-L", "-H", "-x", "ptfsmiP"]
+QUIET_LIMIT = 120.0  # seconds to wait for a quiet machine before measuring
+QUIET_BUSY = 0.10  # "quiet": at most this share of the CPUs' time busy
 
 # workload parameters at 10k processes (FINDINGS.md) and the minimum for small sizes:
 # 9 sets give every top-level kind a chain, 36 bind mounts hide every type once.
@@ -81,13 +89,20 @@ options = lxkns.STANDARD if native else lxkns.STANDARD.replace(native=False)
 t0 = time.perf_counter()
 d = lxkns.discover(options)
 warmup_s = time.perf_counter() - t0
+paired = len(sys.argv) > 3 and sys.argv[3] == "paired"
+if paired:
+    print("ready", flush=True)
 times = []
 for _ in range(runs):
     d = None
     gc.collect()
+    if paired:  # the parent has just run the yardstick: one discovery, its time as a line
+        sys.stdin.readline()
     t0 = time.perf_counter()
     d = lxkns.discover(options)
     times.append(time.perf_counter() - t0)
+    if paired:
+        print(times[-1], flush=True)
 nss = []
 for ns in d.all_namespaces():
     parent = getattr(ns, "parent", None)
@@ -451,6 +466,44 @@ def measure_inprocess(native: bool, runs: int, tools: Tools,
     mode = "native" if native else "pure"
     stem = tmp / f"inproc-{mode}"
     s = run_child(tools.runwait, [sys.executable, "-c", INPROCESS_RUNNER, mode, str(runs)], stem)
+    return inprocess_result(mode, stem, s)
+
+
+def measure_inprocess_paired(runs: int, tools: Tools, scan_argv: list[str],
+                             tmp: Path) -> tuple[Result, dict[int, Found], list[Sample]]:
+    """Native in-process discoveries, each right after a yardstick run: pairs that saw the
+    same machine (a busy moment slows both), for the in-process / yardstick ratio."""
+    stem = tmp / "inproc-native"
+    argv = [sys.executable, "-c", INPROCESS_RUNNER, "native", str(runs), "paired"]
+    with open(f"{stem}.err", "wb") as err:
+        proc = subprocess.Popen([str(tools.runwait), f"{stem}.rusage", *argv], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=err, cwd=tmp, text=True)
+    assert proc.stdin is not None and proc.stdout is not None
+    scans = []
+    try:
+        proc.stdout.readline()  # "ready": imported and warmed up, quiet now
+        for _ in range(runs):
+            scans.append(run_child(tools.runwait, scan_argv, tmp / "scan-paired"))
+            proc.stdin.write("go\n")
+            proc.stdin.flush()
+            if not proc.stdout.readline():
+                break  # it failed: its status and stderr say why
+        out, _ = proc.communicate(timeout=CHILD_TIMEOUT)
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    if proc.returncode != 0:
+        raise BenchError(f"paired in-process discoveries: exit status {proc.returncode}\n"
+                         f"{tail(Path(f'{stem}.err'))}")
+    Path(f"{stem}.out").write_text(out.splitlines()[-1])
+    s = Sample(**json.loads(Path(f"{stem}.rusage").read_text()))
+    result, found = inprocess_result("native", stem, s)
+    return result, found, scans
+
+
+def inprocess_result(mode: str, stem: Path, s: Sample) -> tuple[Result, dict[int, Found]]:
+    """The figures an in-process runner wrote to stem.out."""
     data = json.loads(Path(f"{stem}.out").read_text())
     found = {ino: Found(t, owner, parent) for t, ino, owner, parent in data["namespaces"]}
     label = f"lxkns {mode}, in-process [{data['scanner']}]"
@@ -534,15 +587,45 @@ def bench_size(bench: Path, tools: Tools, procs: int, runs: int) -> dict[str, An
         tmp = Path(tmpname)
         with running_workload(bench, procs, tmp) as (manifest, workload):
             load = os.getloadavg()[0]
+            quiet = wait_until_quiet()
             try:
                 results = measure_all(manifest, tools, runs, tmp)
             except BenchError as e:
                 raise BenchError(f"{e}{exited(workload)}") from None
             if exited(workload):
                 raise BenchError(f"measurements discarded{exited(workload)}")
-        return {"procs": procs, "workload": workload_params(procs), "loadavg_1min": load,
+        return {"procs": procs, "workload": workload_params(procs), "loadavg_1min": load, "quiet": quiet,
                 "counts": manifest["counts"], "setup_s": manifest["setup_seconds"],
                 "results": results}
+
+
+def cpu_busy(interval: float) -> float:
+    """The share of all CPUs' time that was not idle (nor iowait) over the next interval."""
+    def ticks() -> tuple[int, int]:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+        return sum(fields), fields[3] + fields[4]
+
+    total0, idle0 = ticks()
+    time.sleep(interval)
+    total1, idle1 = ticks()
+    return 1 - (idle1 - idle0) / max(1, total1 - total0)
+
+
+def wait_until_quiet(limit: float = QUIET_LIMIT) -> dict[str, float]:
+    """Wait (at most ``limit`` seconds) until the CPUs are idle for two seconds in a row: a
+    workload just set up keeps the kernel busy for a while (freeing what its setup used)."""
+    start = time.monotonic()
+    calm = 0
+    busy = cpu_busy(1.0)
+    while time.monotonic() - start < limit:
+        calm = calm + 1 if busy < QUIET_BUSY else 0
+        if calm >= 2:
+            break
+        busy = cpu_busy(1.0)
+    waited = time.monotonic() - start
+    print(f"  quiet after {waited:.0f} s (CPUs {busy:.0%} busy)", flush=True)
+    return {"waited_s": waited, "busy": busy}
 
 
 def exited(workload: subprocess.Popen[str]) -> str:
@@ -570,11 +653,11 @@ def measure_all(manifest: dict[str, Any], tools: Tools, runs: int, tmp: Path) ->
     cold = run_child(tools.runwait, [py, "-c", discover + ")"], tmp / "cold")
     res: dict[str, Result] = {}
     found: dict[str, dict[int, Found]] = {}
-    for native in (True, False):
-        key = "lxkns-native" if native else "lxkns-pure"
-        res[key], found[key] = measure_inprocess(native, runs, tools, tmp)
     scans = {"scan": [str(tools.scan), *SCAN_OPTS],
              "scan-j2": [str(tools.scan), *SCAN_OPTS, "-j", "2"]}
+    res["lxkns-native"], found["lxkns-native"], paired_scans = measure_inprocess_paired(
+        runs, tools, [*scans["scan"], "-q"], tmp)
+    res["lxkns-pure"], found["lxkns-pure"] = measure_inprocess(False, runs, tools, tmp)
     commands = {
         "lxkns-native-proc": ("lxkns native, whole process", [py, "-c", discover + ")"]),
         "lxkns-pure-proc": ("lxkns pure, whole process", [py, "-c", discover + ", native=False)"]),
@@ -591,19 +674,25 @@ def measure_all(manifest: dict[str, Any], tools: Tools, runs: int, tmp: Path) ->
         res[key].completeness = completeness(manifest, f)
     out: dict[str, Any] = {key: r.summary() for key, r in res.items()}
     out["cold"] = asdict(cold)
-    out["ratios"] = ratios(res)
+    out["ratios"] = ratios(res, [s.wall for s in paired_scans])
     out["native_vs_pure"] = differences(found["lxkns-native"], found["lxkns-pure"])
     out["mounts"] = measure_mounts(runs, tools, tmp)
     return out
 
 
-def ratios(res: dict[str, Result]) -> dict[str, float]:
-    """The ratios of medians worth watching (see FINDINGS.md targets)."""
+def ratios(res: dict[str, Result], paired_scans: list[float]) -> dict[str, float]:
+    """The ratios worth watching (see FINDINGS.md targets): lxkns against the yardstick as
+    the median of the ratios of pairs (measured one right after the other), the others as
+    ratios of medians."""
     m = {key: r.median for key, r in res.items()}
+
+    def pairs(key: str, yardstick: list[float]) -> float:
+        return statistics.median(x / y for x, y in zip(res[key].times, yardstick, strict=True))
+
     return {
-        "lxkns native whole process / scan": m["lxkns-native-proc"] / m["scan"],
-        "lxkns native whole process / scan -j 2": m["lxkns-native-proc"] / m["scan-j2"],
-        "lxkns native in-process / scan": m["lxkns-native"] / m["scan"],
+        "lxkns native whole process / scan": pairs("lxkns-native-proc", res["scan"].times),
+        "lxkns native whole process / scan -j 2": pairs("lxkns-native-proc", res["scan-j2"].times),
+        "lxkns native in-process / scan": pairs("lxkns-native", paired_scans),
         "lsns / lxkns native whole process": m["lsns"] / m["lxkns-native-proc"],
         "pure / native, in-process": m["lxkns-pure"] / m["lxkns-native"],
         "pure / native, whole process": m["lxkns-pure-proc"] / m["lxkns-native-proc"],
@@ -634,7 +723,8 @@ def print_size(fig: dict[str, Any]) -> None:
     procs = c["processes"]
     print(f"\n=== {procs} processes, {c['tasks']} tasks, {c['namespaces_created']} namespaces "
           f"created, {c['mount_namespaces']} mount namespaces (setup {fig['setup_s']} s, "
-          f"load average {fig['loadavg_1min']:.2f} before measuring)")
+          f"load average {fig['loadavg_1min']:.2f} at READY, quiet "
+          f"{fig['quiet']['waited_s']:.0f} s later)")
     head = (f"{'tool':40s} {'median s':>9s} {'min s':>8s} {'µs/proc':>8s} {'RSS MiB':>8s} "
             f"{'found':>11s} " + " ".join(f"{h:>5s}" for _, h in CLASSES)
             + f" {'host':>4s} {'relations':>11s}")

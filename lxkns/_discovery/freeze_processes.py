@@ -1,0 +1,131 @@
+"""Process and Task objects, made while the scanner still reads sockets and mount tables.
+
+Everything a process is made of is known once the /proc walk is done, except its
+namespace objects (they take sightings from sockets and bind mounts) and its
+freezer state. So the objects are made early and given *unfilled* namespace
+mappings: one read-only view per distinct set of links, over a dict that only
+this discovery holds and that :meth:`MadeProcesses.fill` completes when the
+namespace objects exist. Nothing here is seen by anyone before the Discovery is
+handed out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from .._lowlevel import NTYPES, ProcRecord
+from .._lowlevel.records import LINK_PID, LINK_PID_FOR_CHILDREN, LINK_TIME, LINK_TIME_FOR_CHILDREN
+from ..model import Namespace, NamespaceType, Process, Task
+from ..model.types import LEXICAL_ORDER
+from .builder import Builder
+
+_set = object.__setattr__  # links of objects made here, before anyone else sees them
+_NsMap = Mapping[NamespaceType, Namespace]
+_NO_NAMESPACES: _NsMap = MappingProxyType({})
+
+
+@dataclass(slots=True)
+class MadeProcesses:
+    """The process and thread objects of a discovery, and the mappings they still wait for."""
+
+    procs: dict[int, Process] = field(default_factory=dict)
+    tasks: dict[int, Task] = field(default_factory=dict)  # by TID, non-main threads
+    # own links (ns[:NTYPES]) -> the dict behind the mapping; likewise for_children links
+    own: dict[tuple[int, ...], dict[NamespaceType, Namespace]] = field(default_factory=dict)
+    children: dict[tuple[int, int], dict[NamespaceType, Namespace]] = field(default_factory=dict)
+    # a record's links -> its two mappings, shared by every record with equal links
+    views: dict[tuple[int, ...], tuple[_NsMap, _NsMap]] = field(default_factory=dict)
+
+    def views_of(self, r: ProcRecord) -> tuple[_NsMap, _NsMap]:
+        """The (namespaces, for_children) mappings of a process or thread with these links."""
+        ns = r.ns
+        found = self.views.get(ns)
+        if found is not None:
+            return found
+        own_key = ns[:NTYPES]
+        own = self.own.get(own_key)
+        if own is None:
+            own = self.own[own_key] = {}
+        child_key = (ns[LINK_PID_FOR_CHILDREN], ns[LINK_TIME_FOR_CHILDREN])
+        children = self.children.get(child_key)
+        if children is None:
+            children = self.children[child_key] = {}
+        found = self.views[ns] = (MappingProxyType(own), MappingProxyType(children))
+        return found
+
+    def fill(self, nss: Mapping[tuple[int, int], Namespace]) -> None:
+        """Complete every mapping with the namespace objects (types without one stay out)."""
+        for links, own in self.own.items():
+            own.update({LEXICAL_ORDER[k]: found for k in range(NTYPES)
+                        if links[k] and (found := nss.get((k, links[k]))) is not None})
+        for (pid_ino, time_ino), children in self.children.items():
+            for ino, t in ((pid_ino, LINK_PID), (time_ino, LINK_TIME)):
+                if ino and (found := nss.get((t, ino))) is not None:
+                    children[LEXICAL_ORDER[t]] = found
+
+    def set_frozen(self, b: Builder) -> None:
+        """The freezer state of processes and threads whose freezer cgroup was read."""
+        frozen = b.frozen
+        if not frozen:
+            return
+        for objects in (self.procs.values(), self.tasks.values()):
+            for p in objects:
+                fridge = p.fridge_cgroup
+                if fridge is not None and (state := frozen.get(fridge)) is not None:
+                    _set(p, "frozen", state)
+
+
+def make_processes(b: Builder) -> MadeProcesses:
+    """Process objects (PID order) with their threads, parents and children."""
+    made = MadeProcesses()
+    cgroups, affinity, credentials = b.cgroups, b.affinity, b.credentials
+    linked = b.options.from_procs
+    none2: tuple[None, None] = (None, None)
+    no_views = (_NO_NAMESPACES, _NO_NAMESPACES)
+    procs, tasks, views = made.procs, made.tasks, made.views
+    all_tasks = b.tasks
+    for pid in sorted(b.procs):
+        r = b.procs[pid]
+        if not linked:
+            own, children = no_views
+        elif (maps := views.get(r.ns)) is not None:
+            own, children = maps
+        else:
+            own, children = made.views_of(r)
+        cpu, fridge = cgroups.get(pid, none2)
+        cpus = affinity.get(pid) if affinity else None
+        euid, caps = credentials.get(pid, none2) if credentials else none2
+        p = procs[pid] = Process(
+            pid=pid, ppid=r.ppid, cmdline=r.cmdline, euid=euid, effective_caps=caps,
+            name=r.comm, starttime=r.starttime,
+            state=r.state, nice=r.nice, priority=r.priority, policy=r.policy, cpu_cgroup=cpu,
+            fridge_cgroup=fridge, affinity=cpus, namespaces=own, for_children=children)
+        extra = all_tasks.get(pid)
+        if not extra:
+            continue  # the main thread is made from the process when first asked for
+        threads = []
+        for t in extra:
+            t_own, t_children = made.views_of(t) if linked else no_views
+            t_cpu, t_fridge = cgroups.get(t.pid, none2)
+            task = Task(tid=t.pid, process=p, name=t.comm, starttime=t.starttime, state=t.state,
+                        nice=t.nice, priority=t.priority, policy=t.policy, cpu_cgroup=t_cpu,
+                        fridge_cgroup=t_fridge, affinity=affinity.get(t.pid), namespaces=t_own,
+                        for_children=t_children)
+            threads.append(task)
+            tasks[t.pid] = task
+        _set(p, "_threads", tuple(threads))
+    children_of: dict[int, list[Process]] = {}
+    for pid, p in procs.items():
+        ppid = p.ppid
+        if ppid != pid and (parent := procs.get(ppid)) is not None:
+            _set(p, "parent", parent)
+            kids = children_of.get(ppid)
+            if kids is None:
+                children_of[ppid] = [p]
+            else:
+                kids.append(p)
+    for pid, kids in children_of.items():
+        _set(procs[pid], "children", tuple(kids))
+    return made
