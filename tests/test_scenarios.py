@@ -124,6 +124,17 @@ def test_namespace_held_only_by_an_fd(scanner: str) -> None:
         assert ns.owner is not None and ns.owner.id.ino == HOST_USER
 
 
+def test_a_namespace_fd_after_thousands_of_others_is_found(scanner: str) -> None:
+    """An fd directory too long for one directory read is listed to its end."""
+    with nsbuild.run(nsbuild.FD_HELD_NETNS_AFTER_MANY) as sc:
+        assert sc["fd"] > 3000 and sc["fds"] > 3000
+        d = discover(scanner)
+        ns = d.namespace(f"net:[{sc['net']}]")
+        assert ns.sources == {Source.FD}
+        assert ns.ref == (f"/proc/{sc['pid']}/fd/{sc['fd']}",)
+        assert [p.pid for p in ns.holders] == [sc["pid"]]
+
+
 def test_network_namespace_held_only_by_a_socket(scanner: str) -> None:
     with nsbuild.run(nsbuild.SOCKET_NETNS) as sc:
         d = discover(scanner)
