@@ -34,9 +34,30 @@ def _lsns() -> list[dict[str, object]]:
     return rows
 
 
+def _starttime(pid: object) -> int | None:
+    """The start time of a process (None: there is none with that PID)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return int(f.read().rsplit(b")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _still_there(pid: object, typ: str, ino: int, start: int | None) -> bool:
+    """Whether the process lsns named is still the same one (a busy host reuses PIDs within
+    seconds) and still in that namespace."""
+    if start is None or _starttime(pid) != start:
+        return False
+    try:
+        return os.readlink(f"/proc/{pid}/ns/{typ}") == f"{typ}:[{ino}]"
+    except OSError:
+        return False
+
+
 @pytest.mark.skipif(shutil.which("lsns") is None, reason="util-linux lsns is not installed")
 def test_every_namespace_lsns_reports_is_found(scanner: str) -> None:
     rows = _lsns()
+    starts = {r.get("pid"): _starttime(r.get("pid")) for r in rows if r.get("pid") is not None}
     d = discover(scanner)
     assert rows, "lsns reported nothing"
     missing = []
@@ -46,7 +67,7 @@ def test_every_namespace_lsns_reports_is_found(scanner: str) -> None:
             ns = d.namespace(ino, TYPES[typ])
         except lxkns.UnknownNamespaceError:
             pid = r.get("pid")
-            if pid is None or os.path.exists(f"/proc/{pid}"):
+            if pid is None or _still_there(pid, typ, ino, starts.get(pid)):
                 missing.append((typ, ino, pid))  # not a process that ended meanwhile
             continue
         assert ns.type.type_name == typ
