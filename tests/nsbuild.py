@@ -225,9 +225,9 @@ report(pid=os.getpid(), fd=fd, net=net)
 hold()
 '''
 
-FD_HELD_NETNS_AFTER_MANY = '''
 # a network namespace held only by an fd numbered after 3,000 others: its fd directory
 # takes several directory reads (getdents64) to list
+FD_HELD_NETNS_AFTER_MANY = '''
 import resource
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 want = 3200
@@ -236,17 +236,7 @@ if hard != resource.RLIM_INFINITY and hard < want:
 else:
     resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
 fillers = [os.open("/dev/null", os.O_RDONLY) for _ in range(3000)]
-sleeper = subprocess.Popen(["unshare", "--net", "sleep", "1000"])
-path = f"/proc/{sleeper.pid}/ns/net"
-while ino(path) == ino("/proc/self/ns/net"):
-    time.sleep(0.01)
-fd = os.open(path, os.O_RDONLY)
-net = os.fstat(fd).st_ino
-sleeper.kill()
-sleeper.wait()
-report(pid=os.getpid(), fd=fd, net=net, fds=len(os.listdir("/proc/self/fd")))
-hold()
-'''
+''' + FD_HELD_NETNS
 
 SOCKET_NETNS = '''
 # a network namespace held only by a socket this process created in it and then left
