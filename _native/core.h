@@ -203,19 +203,30 @@ struct lxkns_scan {
     struct arena str;
     struct texts texts; /* the walk's texts, in str */
     pthread_mutex_t fail_mu;
-    /* walk */
-    int *pids;
-    size_t npids;
-    size_t next_pid; /* atomic cursor */
     /* the steps after the walk, in a thread of their own (lxkns_scan_finish_start) */
     pthread_t finisher;
     int finishing; /* started and not joined yet */
     int finish_mounts, finish_rc;
 };
 
+/* The PIDs of a walk, listed while the workers already take them: in chunks that never
+ * move (4096 PIDs each; PID_MAX_LIMIT is 4M), published by `listed` as they come. */
+#define LX_PID_CHUNK 4096
+#define LX_PID_CHUNKS 1024
+struct pidlist {
+    int *chunk[LX_PID_CHUNKS];
+    size_t listed; /* PIDs published (release/acquire) */
+    size_t next;   /* atomic cursor of the workers */
+    int done;      /* the listing ended (under mu) */
+    int err;       /* ... with this -errno: the walk fails */
+    pthread_mutex_t mu;
+    pthread_cond_t more;
+};
+
 /* the per-thread state of a /proc walker */
 struct worker {
     struct lxkns_scan *s;
+    struct pidlist *pids;
     struct vec procs, tasks, fds, fails;
     struct arena str;    /* the texts of this worker's records */
     struct texts texts;  /* ... interned, in str (merged into the scan's at the end) */

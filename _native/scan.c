@@ -144,7 +144,6 @@ void lxkns_scan_free(struct lxkns_scan *s) {
     for (size_t i = 0; i < sizeof vs / sizeof vs[0]; i++) free(vs[i]->p);
     texts_free(&s->texts);
     free(s->str.p);
-    free(s->pids);
     if (s->procfd >= 0) close(s->procfd);
     if (s->selfdir >= 0) close(s->selfdir);
     free(s->procfs);
