@@ -82,3 +82,12 @@ def build(root: Path) -> Path:
     (z / "stat").write_text(_stat(300, "zombie", 1, 70, state="Z"))
     os.symlink("100", root / "self")
     return root
+
+
+def add_wrapped_pids(root: Path) -> None:
+    """Processes after the PIDs wrapped around: parent 900 has children 50, 60 and 950
+    (two of them with lower PIDs than it), in link sets that share the net namespace 4200."""
+    _process(root, 900, "parent", 1, 80, net=4200)
+    _process(root, 50, "early", 900, 90, net=4200, uts=4300)
+    _process(root, 60, "middle", 900, 91, net=4200)
+    _process(root, 950, "late", 900, 92, net=4200, ipc=4400)

@@ -187,3 +187,29 @@ def test_a_process_made_by_hand_keeps_the_tasks_it_was_given() -> None:
     given = lxkns.Process(pid=8, name="y", starttime=2, tasks=(t,))
     assert given.tasks == (t,)
     assert p.tasks[0].tid == 7 and p.tasks[0].process is p and len(p.tasks) == 1
+
+
+@pytest.mark.parametrize("cls", [lxkns.Process, lxkns.Task])
+def test_the_positional_maker_fills_every_field_as_init_does(cls: type) -> None:
+    """The builders' fast makers (one value per attrs field, in field order) give objects
+    that are field for field what the keyword __init__ gives, and are as frozen."""
+    from lxkns.model._making import positional_maker
+
+    fields = attrs.fields(cls)
+    values = [object() for _ in fields]
+    made = positional_maker(cls)(*values)
+    by_init = cls(**{a.alias: v for a, v in zip(fields, values, strict=True)})
+    assert type(made) is cls
+    for a, v in zip(fields, values, strict=True):
+        assert getattr(made, a.name) is v is getattr(by_init, a.name)
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        made.name = "other"
+    with pytest.raises(TypeError):  # a value short: a field added to the class fails loudly
+        positional_maker(cls)(*values[1:])
+
+
+def test_the_positional_maker_refuses_classes_that_convert() -> None:
+    from lxkns.model._making import positional_maker
+
+    with pytest.raises(TypeError, match="converts"):
+        positional_maker(lxkns.DiscoveryOptions)

@@ -42,6 +42,24 @@ def test_process_table(fake_discovery: lxkns.Discovery, fake_proc: Path) -> None
         d.process(200)
 
 
+@pytest.mark.parametrize("scanner", SCANNERS)
+def test_parents_and_members_after_pids_wrapped_around(fake_proc: Path, scanner: str) -> None:
+    fakeproc.add_wrapped_pids(fake_proc)
+    d = lxkns.discover(procfs_root=str(fake_proc), native=scanner == "native")
+    parent = d.process(900)
+    assert [p.pid for p in parent.children] == [50, 60, 950]  # by PID, wherever the parent is
+    assert all(d.process(pid).parent is parent for pid in (50, 60, 950))
+    assert d.process(900).parent is d.process(1)
+    # four processes in three link sets, one net namespace: its members come in PID order
+    net = d.namespace("net:[4200]")
+    assert [p.pid for p in net.processes] == [50, 60, 900, 950]
+    assert net.leader_pids == (900,)
+    assert [p.pid for p in d.namespace("uts:[4300]").processes] == [50]
+    host_uts = d.namespace("uts:[17]")
+    assert [p.pid for p in host_uts.processes] == sorted(p.pid for p in host_uts.processes)
+    assert {60, 900, 950} <= {p.pid for p in host_uts.processes}
+
+
 def test_sightings_and_refs(fake_discovery: lxkns.Discovery, fake_proc: Path) -> None:
     d, root = fake_discovery, str(fake_proc)
     host_net = d.namespace("net:[13]")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import errno as errnos
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import itemgetter
 
 from .._lowlevel import BindMountRecord, FdRecord, ProcRecord, ScanResult
 from .._lowlevel.parsers import MountInfo
@@ -12,6 +14,7 @@ from ..model import DiscoveryOptions, Source
 from ..model.diagnostics import Diagnostic, DiagnosticKind
 
 _EXAMPLES = 5
+_pid = itemgetter(0)  # of a ProcRecord
 
 
 @dataclass(slots=True)
@@ -23,7 +26,8 @@ class NsDraft:
     dev: int = 0
     stable_id: int | None = None  # NS_GET_ID
     sources: set[Source] = field(default_factory=set)
-    procs: list[ProcRecord] = field(default_factory=list)
+    # the link sets of its processes: keys of Builder.groups (processes share them by the hundred)
+    groups: list[tuple[int, ...]] = field(default_factory=list)
     for_children: list[ProcRecord] = field(default_factory=list)
     tasks: list[ProcRecord] = field(default_factory=list)  # attached non-main threads
     fds: list[FdRecord] = field(default_factory=list)
@@ -125,6 +129,8 @@ class Builder:
     namespaces: dict[tuple[int, int], NsDraft] = field(default_factory=dict)
     procs: dict[int, ProcRecord] = field(default_factory=dict)
     tasks: dict[int, list[ProcRecord]] = field(default_factory=dict)  # non-main threads by PID
+    # the processes by their links (ProcRecord.ns), each list in PID order
+    groups: dict[tuple[int, ...], list[ProcRecord]] = field(default_factory=dict)
     socket_processes: dict[int, list[int]] = field(default_factory=dict)
     cgroups: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)  # by TID (PID: main)
     frozen: dict[str, bool] = field(default_factory=dict)  # fridge cgroup -> frozen
@@ -149,6 +155,23 @@ class Builder:
             d = self.namespaces[key] = NsDraft(link, ino)
         d.sources.add(source)
         return d
+
+    def members(self, d: NsDraft) -> list[ProcRecord]:
+        """The processes attached to a namespace, in PID order."""
+        if len(d.groups) == 1:
+            return self.groups[d.groups[0]]
+        return sorted(chain.from_iterable(self.groups[g] for g in d.groups), key=_pid)
+
+    def group_processes(self) -> None:
+        """Processes by their links (in PID order): what :attr:`NsDraft.groups` refers to."""
+        groups = self.groups
+        for pid in sorted(self.procs):
+            r = self.procs[pid]
+            members = groups.get(r.ns)
+            if members is None:
+                groups[r.ns] = [r]
+            else:
+                members.append(r)
 
     def proc_path(self, pid: int, tid: int = 0) -> str:
         """The procfs directory of a process, or of one of its threads."""

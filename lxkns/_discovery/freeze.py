@@ -7,6 +7,8 @@ made earlier, while the scanner still works (freeze_processes).
 
 from __future__ import annotations
 
+from itertools import chain as _chain
+from operator import attrgetter, itemgetter
 from types import MappingProxyType
 
 from .._lowlevel import ProcRecord
@@ -36,6 +38,9 @@ from .freeze_processes import MadeProcesses, make_processes
 from .mounts import freeze_mounts
 
 _Key = tuple[int, int]
+_PID = attrgetter("pid")
+_first = itemgetter(0)
+_first_two = itemgetter(0, 1)
 _set = object.__setattr__  # links of objects made here, before anyone else sees them (as set_links)
 
 
@@ -63,6 +68,7 @@ class _Freezer:
         self.ns: dict[_Key, Namespace] = {key: _make_namespace(d) for key, d in b.namespaces.items()}
         self.procs: dict[int, Process] = made.procs
         self.tasks: dict[int, Task] = made.tasks  # by TID, non-main threads
+        self.groups: dict[tuple[int, ...], list[Process]] = made.groups
         made.fill(self.ns)
         made.set_frozen(b)
 
@@ -80,42 +86,64 @@ class _Freezer:
         """Each namespace's processes, leaders, threads, holders, owner and parent; only links
         that are not the class' empty default are set (most namespaces have few)."""
         b = self.b
-        procs, tasks, nss, user_names = self.procs, self.tasks, self.ns, b.user_names
-        children: dict[_Key, list[HierarchicalNamespace]] = {}
-        owned: dict[_Key, dict[NamespaceType, list[Namespace]]] = {}
+        procs, tasks, nss, user_names, groups = self.procs, self.tasks, self.ns, b.user_names, self.groups
+        children: dict[_Key, list[tuple[int, HierarchicalNamespace]]] = {}
+        # owner -> (type index, inode, namespace) of what it owns (sorted, then grouped by type:
+        # hashing a NamespaceType per namespace would cost more)
+        owned: dict[_Key, list[tuple[int, int, Namespace]]] = {}
         for key, d in b.namespaces.items():
             ns = nss[key]
-            if d.procs:
-                _set(ns, "processes", tuple([procs[r.pid] for r in d.procs]))
+            if d.groups:
+                if len(d.groups) == 1:
+                    _set(ns, "processes", tuple(groups[d.groups[0]]))
+                else:  # the groups' processes, merged (each group is in PID order)
+                    _set(ns, "processes", tuple(sorted(_chain.from_iterable(groups[g] for g in d.groups),
+                                                       key=_PID)))
             if d.leaders:
                 _set(ns, "leaders", tuple([procs[r.pid] for r in d.leaders]))
             if d.ealdorman is not None:
                 _set(ns, "ealdorman", procs[d.ealdorman.pid])
             if d.tasks:
-                _set(ns, "loose_threads", tuple(tasks[t.pid] for t in sorted(d.tasks, key=_tid)
-                                                if t.pid in tasks))
+                if len(d.tasks) == 1:  # most: a thread in a namespace of its own
+                    loose = tasks.get(d.tasks[0].pid)
+                    _set(ns, "loose_threads", (loose,) if loose is not None else ())
+                else:
+                    _set(ns, "loose_threads", tuple(tasks[t.pid] for t in sorted(d.tasks, key=_tid)
+                                                    if t.pid in tasks))
             if d.fds or d.held_by or d.sockets:
                 _set(ns, "holders", self.holders(d))
             if d.owner:
-                owner = nss.get((LINK_USER, d.owner))
+                owner_key = (LINK_USER, d.owner)
+                owner = nss.get(owner_key)
                 if isinstance(owner, UserNamespace):
                     _set(ns, "owner", owner)
-                    owned.setdefault((LINK_USER, d.owner), {}).setdefault(ns.type, []).append(ns)
+                    mine = owned.get(owner_key)
+                    if mine is None:
+                        owned[owner_key] = [(d.link, d.ino, ns)]
+                    else:
+                        mine.append((d.link, d.ino, ns))
             if d.parent and isinstance(ns, HierarchicalNamespace):
                 parent = nss.get((d.link, d.parent))
                 if isinstance(parent, HierarchicalNamespace):
                     _set(ns, "parent", parent)
-                    children.setdefault((d.link, d.parent), []).append(ns)
+                    children.setdefault((d.link, d.parent), []).append((d.ino, ns))
             if d.owner_uid is not None and isinstance(ns, UserNamespace):
                 _set(ns, "owner_uid", d.owner_uid)
                 _set(ns, "owner_name", user_names.get(d.owner_uid))
         for key, kids in children.items():
-            set_links(self.ns[key], children=tuple(sorted(kids, key=lambda n: n.id.ino)))
-        for key, by_type in owned.items():
-            set_links(self.ns[key], owned=MappingProxyType({
-                t: tuple(sorted(v, key=lambda n: n.id.ino))
-                for t, v in sorted(by_type.items(), key=lambda kv: kv[0].type_name)
-            }))
+            kids.sort(key=_first)
+            set_links(self.ns[key], children=tuple([n for _, n in kids]))
+        for key, mine in owned.items():
+            mine.sort(key=_first_two)  # by type (index order is the types' name order), inode
+            by_type: dict[int, list[Namespace]] = {}
+            for link, _, n in mine:
+                of_type = by_type.get(link)
+                if of_type is None:
+                    by_type[link] = [n]
+                else:
+                    of_type.append(n)
+            set_links(self.ns[key], owned=MappingProxyType({LEXICAL_ORDER[link]: tuple(v)
+                                                           for link, v in by_type.items()}))
 
     def pid_map(self) -> PIDMap | None:
         if not self.b.options.with_pid_map:

@@ -18,6 +18,7 @@ from types import MappingProxyType
 from .._lowlevel import NTYPES, ProcRecord
 from .._lowlevel.records import LINK_PID, LINK_PID_FOR_CHILDREN, LINK_TIME, LINK_TIME_FOR_CHILDREN
 from ..model import Namespace, NamespaceType, Process, Task
+from ..model._making import positional_maker
 from ..model.types import LEXICAL_ORDER
 from .builder import Builder
 
@@ -37,6 +38,8 @@ class MadeProcesses:
     children: dict[tuple[int, int], dict[NamespaceType, Namespace]] = field(default_factory=dict)
     # a record's links -> its two mappings, shared by every record with equal links
     views: dict[tuple[int, ...], tuple[_NsMap, _NsMap]] = field(default_factory=dict)
+    # the processes by their links (as Builder.groups), in PID order
+    groups: dict[tuple[int, ...], list[Process]] = field(default_factory=dict)
 
     def views_of(self, r: ProcRecord) -> tuple[_NsMap, _NsMap]:
         """The (namespaces, for_children) mappings of a process or thread with these links."""
@@ -77,31 +80,56 @@ class MadeProcesses:
                     _set(p, "frozen", state)
 
 
+_make_process = positional_maker(Process)
+_make_task = positional_maker(Task)
+
+
 def make_processes(b: Builder) -> MadeProcesses:
-    """Process objects (PID order) with their threads, parents and children."""
+    """Process objects (PID order) with their threads, parents and children.
+
+    The hot loop of a discovery's Python side: one Process per process, made by
+    the positional makers (every field, in attrs field order) from the unpacked
+    record; a parent made before its child (a lower PID, most of them) is given
+    at once, the others are linked afterwards.
+    """
     made = MadeProcesses()
     cgroups, affinity, credentials = b.cgroups, b.affinity, b.credentials
     linked = b.options.from_procs
     none2: tuple[None, None] = (None, None)
     no_views = (_NO_NAMESPACES, _NO_NAMESPACES)
-    procs, tasks, views = made.procs, made.tasks, made.views
-    all_tasks = b.tasks
-    for pid in sorted(b.procs):
-        r = b.procs[pid]
+    procs, tasks, views, groups = made.procs, made.tasks, made.views, made.groups
+    records, all_tasks = b.procs, b.tasks
+    make, make_task = _make_process, _make_task
+    children_of: dict[int, list[Process]] = {}
+    orphans: list[Process] = []  # parent not made yet: a higher PID than its child
+    for pid in sorted(records):
+        _, _, ppid, state, start, nice, prio, policy, _, ns, comm, cmdline, _, _, _ = records[pid]
         if not linked:
             own, children = no_views
-        elif (maps := views.get(r.ns)) is not None:
+        elif (maps := views.get(ns)) is not None:
             own, children = maps
         else:
-            own, children = made.views_of(r)
+            own, children = made.views_of(records[pid])
         cpu, fridge = cgroups.get(pid, none2)
-        cpus = affinity.get(pid) if affinity else None
         euid, caps = credentials.get(pid, none2) if credentials else none2
-        p = procs[pid] = Process(
-            pid=pid, ppid=r.ppid, cmdline=r.cmdline, euid=euid, effective_caps=caps,
-            name=r.comm, starttime=r.starttime,
-            state=r.state, nice=r.nice, priority=r.priority, policy=r.policy, cpu_cgroup=cpu,
-            fridge_cgroup=fridge, affinity=cpus, namespaces=own, for_children=children)
+        parent = procs.get(ppid) if ppid != pid else None
+        p = procs[pid] = make(comm, start, state, nice, prio, policy, cpu, fridge, None,
+                              affinity.get(pid) if affinity else None, own, children, pid, ppid,
+                              cmdline, euid, caps, parent, (), None, (), None)
+        if linked:
+            group = groups.get(ns)
+            if group is None:
+                groups[ns] = [p]
+            else:
+                group.append(p)
+        if parent is not None:
+            kids = children_of.get(ppid)
+            if kids is None:
+                children_of[ppid] = [p]
+            else:
+                kids.append(p)
+        elif ppid != pid and ppid in records:
+            orphans.append(p)
         extra = all_tasks.get(pid)
         if not extra:
             continue  # the main thread is made from the process when first asked for
@@ -109,23 +137,20 @@ def make_processes(b: Builder) -> MadeProcesses:
         for t in extra:
             t_own, t_children = made.views_of(t) if linked else no_views
             t_cpu, t_fridge = cgroups.get(t.pid, none2)
-            task = Task(tid=t.pid, process=p, name=t.comm, starttime=t.starttime, state=t.state,
-                        nice=t.nice, priority=t.priority, policy=t.policy, cpu_cgroup=t_cpu,
-                        fridge_cgroup=t_fridge, affinity=affinity.get(t.pid), namespaces=t_own,
-                        for_children=t_children)
+            task = make_task(t.comm, t.starttime, t.state, t.nice, t.priority, t.policy, t_cpu, t_fridge,
+                             None, affinity.get(t.pid), t_own, t_children, t.pid, p)
             threads.append(task)
             tasks[t.pid] = task
         _set(p, "_threads", tuple(threads))
-    children_of: dict[int, list[Process]] = {}
-    for pid, p in procs.items():
-        ppid = p.ppid
-        if ppid != pid and (parent := procs.get(ppid)) is not None:
-            _set(p, "parent", parent)
-            kids = children_of.get(ppid)
-            if kids is None:
-                children_of[ppid] = [p]
-            else:
-                kids.append(p)
+    for p in orphans:  # reparented to a process with a higher PID (PIDs wrapped around)
+        _set(p, "parent", procs[p.ppid])
+        children_of.setdefault(p.ppid, []).append(p)
     for pid, kids in children_of.items():
+        if orphans:
+            kids.sort(key=_pid)
         _set(procs[pid], "children", tuple(kids))
     return made
+
+
+def _pid(p: Process) -> int:
+    return p.pid

@@ -169,13 +169,14 @@ class Importer:
         threads (as the dump says: their own links are not linked without from_procs)."""
         b = self.b
         drafts = b.namespaces
-        for pid in sorted(b.procs):
-            r = b.procs[pid]
-            if b.options.from_procs:
+        if b.options.from_procs:
+            b.group_processes()
+            for ns in b.groups:
                 for k in range(len(TYPE_INDEX)):
-                    if r.ns[k] and (d := drafts.get((k, r.ns[k]))) is not None:
-                        d.procs.append(r)
-            b.tasks.get(pid, []).sort(key=lambda t: t.pid)
+                    if ns[k] and (d := drafts.get((k, ns[k]))) is not None:
+                        d.groups.append(ns)
+        for tasks in b.tasks.values():
+            tasks.sort(key=lambda t: t.pid)
         threads = {t.pid: t for tasks in b.tasks.values() for t in tasks}
         for key, tids in self._loose.items():
             drafts[key].tasks.extend(threads[tid] for tid in tids if tid in threads)
@@ -187,7 +188,7 @@ class Importer:
         named_owner = {(TYPE_INDEX[NamespaceType.USER], d.owner) for d in b.namespaces.values() if d.owner}
         for key in self._derive_sources:
             d = b.namespaces[key]
-            if d.procs:
+            if d.groups:
                 d.sources.add(Source.PROCESS)
             if d.tasks:
                 d.sources.add(Source.TASK)

@@ -27,11 +27,11 @@ def add_leaders(b: Builder) -> None:
             ino = r.ns[k]
             if ino and (parent is None or parent.ns[k] != ino):
                 d = drafts.get((k, ino))
-                if d is not None and d.procs:
+                if d is not None and d.groups:
                     d.leaders.append(r)
     for d in drafts.values():
-        if not d.procs:
+        if not d.groups:
             continue
         if not d.leaders:  # a cycle cannot happen, but a table read mid-reparenting can be odd
-            d.leaders = sorted(d.procs, key=lambda p: p.pid)
+            d.leaders = list(b.members(d))
         d.ealdorman = min(d.leaders, key=lambda p: (p.starttime, p.pid))

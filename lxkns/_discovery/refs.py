@@ -19,8 +19,6 @@ The ranking does not depend on the order in which things were found.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from .._lowlevel import BindMountRecord, FdRecord, MntnsRecord, ProcRecord
 from .._lowlevel.records import HELPER_THREAD_NAMES, LINK_MNT, LINK_NAMES
 from .builder import Builder, NsDraft
@@ -73,11 +71,11 @@ class _Refs:
         try:
             d = self.b.namespaces.get((LINK_MNT, ino))
             if d is not None:
-                found = self.best(d.procs, d.ealdorman, d.for_children, d.tasks, d.fds, d.binds, LINK_MNT)
+                found = self.best(d.ealdorman, d.for_children, d.tasks, d.fds, d.binds, LINK_MNT)
             else:
                 procs, tasks, fds, binds = self.sightings_of_mnt(ino)
                 oldest = min(procs, key=lambda p: (p.starttime, p.pid)) if procs else None
-                found = self.best(procs, oldest, [], tasks, fds, binds, LINK_MNT)
+                found = self.best(oldest, [], tasks, fds, binds, LINK_MNT)
         finally:
             self.visiting.discard(ino)
         if found is not None:
@@ -104,7 +102,7 @@ class _Refs:
                     self.mnt_sightings.setdefault(m.ino, ([], [], [], []))[3].append(m)
         return self.mnt_sightings.get(ino, ([], [], [], []))
 
-    def best(self, procs: Iterable[ProcRecord], ealdorman: ProcRecord | None,
+    def best(self, ealdorman: ProcRecord | None,
              for_children: list[ProcRecord], tasks: list[ProcRecord], fds: list[FdRecord],
              binds: list[BindMountRecord], link: int) -> tuple[_Ref, _Key] | None:
         if ealdorman is not None:
@@ -139,7 +137,7 @@ class _Refs:
 def add_refs(b: Builder) -> None:
     refs = _Refs(b)
     for d in b.namespaces.values():
-        found = refs.best(d.procs, d.ealdorman, d.for_children, d.tasks, d.fds, d.binds, d.link)
+        found = refs.best(d.ealdorman, d.for_children, d.tasks, d.fds, d.binds, d.link)
         d.ref = found[0] if found is not None else ()
 
 

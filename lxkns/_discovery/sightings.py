@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from .._lowlevel import ProcRecord
 from .._lowlevel.records import (
     LINK_NET,
     LINK_PID,
@@ -20,28 +19,21 @@ _FOR_CHILDREN = ((LINK_PID_FOR_CHILDREN, LINK_PID), (LINK_TIME_FOR_CHILDREN, LIN
 def add_from_procs(b: Builder) -> None:
     """/proc/PID/ns/*; pid_for_children and time_for_children where they differ.
 
-    Processes come in PID order; most share all their links with others (a
-    container's, a host's), so the lists a set of links adds to are looked up
-    once per distinct set, not once per process and link.
+    Most processes share all their links with others (a container's, a host's):
+    10,000 processes have a few hundred sets of links. So the processes are
+    grouped by their links once, and each namespace is given the groups it is
+    in, not each of its processes (freeze makes the member tuples from them).
     """
     links = sorted(selected_links(b.options))
     children = [(k, t) for k, t in _FOR_CHILDREN if t in links]
-    targets: dict[tuple[int, ...], list[list[ProcRecord]]] = {}
-    for r in b.procs.values():
-        lists = targets.get(r.ns)
-        if lists is None:
-            lists = targets[r.ns] = _lists_of(b, r.ns, links, children)
-        for members in lists:
-            members.append(r)
-
-
-def _lists_of(b: Builder, ns: tuple[int, ...], links: list[int],
-              children: list[tuple[int, int]]) -> list[list[ProcRecord]]:
-    """The member lists a process with these links belongs to (drafts made on the way)."""
-    lists = [b.draft(k, ns[k], Source.PROCESS).procs for k in links if ns[k]]
-    lists += [b.draft(t, ns[k], Source.FOR_CHILDREN).for_children for k, t in children
-              if ns[k] and ns[k] != ns[t]]
-    return lists
+    b.group_processes()
+    for ns, members in b.groups.items():
+        for k in links:
+            if ns[k]:
+                b.draft(k, ns[k], Source.PROCESS).groups.append(ns)
+        for k, t in children:
+            if ns[k] and ns[k] != ns[t]:
+                b.draft(t, ns[k], Source.FOR_CHILDREN).for_children.extend(members)
 
 
 def add_from_tasks(b: Builder) -> None:
