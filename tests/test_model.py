@@ -189,27 +189,30 @@ def test_a_process_made_by_hand_keeps_the_tasks_it_was_given() -> None:
     assert p.tasks[0].tid == 7 and p.tasks[0].process is p and len(p.tasks) == 1
 
 
-@pytest.mark.parametrize("cls", [lxkns.Process, lxkns.Task])
+@pytest.mark.parametrize("cls", [lxkns.Process, lxkns.Task, lxkns.UserNamespace])
 def test_the_positional_maker_fills_every_field_as_init_does(cls: type) -> None:
-    """The builders' fast makers (one value per attrs field, in field order) give objects
-    that are field for field what the keyword __init__ gives, and are as frozen."""
+    """The builders' fast makers (the named fields positionally, defaults for the rest)
+    give objects that are field for field what the keyword __init__ gives, as frozen."""
     from lxkns.model._making import positional_maker
 
     fields = attrs.fields(cls)
-    values = [object() for _ in fields]
-    made = positional_maker(cls)(*values)
-    by_init = cls(**{a.alias: v for a, v in zip(fields, values, strict=True)})
-    assert type(made) is cls
-    for a, v in zip(fields, values, strict=True):
-        assert getattr(made, a.name) is v is getattr(by_init, a.name)
+    for given in (fields, fields[:2], fields[::-1]):
+        values = [object() for _ in given]
+        made = positional_maker(cls, *(a.alias for a in given))(*values)
+        by_init = cls(**{a.alias: v for a, v in zip(given, values, strict=True)})
+        assert type(made) is cls
+        for a in fields:
+            assert getattr(made, a.name) is getattr(by_init, a.name)
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         made.name = "other"
-    with pytest.raises(TypeError):  # a value short: a field added to the class fails loudly
-        positional_maker(cls)(*values[1:])
+    with pytest.raises(TypeError, match="no plain default"):  # a field without one is needed
+        positional_maker(cls, fields[0].alias)
+    with pytest.raises(TypeError, match="no fields"):
+        positional_maker(cls, "no_such_field")
 
 
 def test_the_positional_maker_refuses_classes_that_convert() -> None:
     from lxkns.model._making import positional_maker
 
     with pytest.raises(TypeError, match="converts"):
-        positional_maker(lxkns.DiscoveryOptions)
+        positional_maker(lxkns.DiscoveryOptions, "types")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from operator import itemgetter
 
-from .._lowlevel import BindMountRecord, FdRecord, ProcRecord, ScanResult
+from .._lowlevel import BindMountRecord, FdRecord, NsRecord, ProcRecord, ScanResult
 from .._lowlevel.parsers import MountInfo
 from ..decorators import EngineDraft
 from ..model import DiscoveryOptions, Source
@@ -144,6 +144,8 @@ class Builder:
     engines: list[EngineDraft] = field(default_factory=list)  # container engines, decorated
     # mount namespace ino -> its mount table (in mount order) and how it was read
     mount_tables: dict[int, tuple[list[MountInfo], str]] = field(default_factory=dict)
+    # the scan's namespace records by (type index, inode), for the scan they were made of
+    ns_records: tuple[ScanResult, dict[tuple[int, int], NsRecord]] | None = None
     # mount namespace ino -> hidden flags given with its table (imports), else computed
     mount_hidden: dict[int, list[bool]] = field(default_factory=dict)
 

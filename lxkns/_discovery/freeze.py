@@ -30,6 +30,7 @@ from ..model import (
     UserNamespace,
 )
 from ..model._linking import set_links
+from ..model._making import positional_maker
 from ..model.mounts import MountNamespace
 from ..model.types import LEXICAL_ORDER
 from .builder import Builder, NsDraft
@@ -48,18 +49,17 @@ def _tid(t: ProcRecord) -> int:
     return t.pid
 
 
+_FIRST_FIELDS = ("id", "type", "stable_id", "ref", "sources")  # the rest are links, set later
+_MAKERS = {LINK_USER: positional_maker(UserNamespace, *_FIRST_FIELDS),
+           LINK_PID: positional_maker(HierarchicalNamespace, *_FIRST_FIELDS),
+           LINK_MNT: positional_maker(MountNamespace, *_FIRST_FIELDS)}
+_MAKE_PLAIN = positional_maker(Namespace, *_FIRST_FIELDS)
+_make_id = positional_maker(NamespaceID, "dev", "ino")
+
+
 def _make_namespace(d: NsDraft) -> Namespace:
-    cls: type[Namespace]
-    if d.link == LINK_USER:
-        cls = UserNamespace
-    elif d.link == LINK_PID:
-        cls = HierarchicalNamespace
-    elif d.link == LINK_MNT:
-        cls = MountNamespace
-    else:
-        cls = Namespace
-    return cls(id=NamespaceID(d.dev, d.ino), type=LEXICAL_ORDER[d.link], stable_id=d.stable_id,
-               ref=d.ref, sources=frozenset(d.sources))
+    make = _MAKERS.get(d.link, _MAKE_PLAIN)
+    return make(_make_id(d.dev, d.ino), LEXICAL_ORDER[d.link], d.stable_id, d.ref, frozenset(d.sources))
 
 
 class _Freezer:

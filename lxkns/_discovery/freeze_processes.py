@@ -18,7 +18,7 @@ from types import MappingProxyType
 from .._lowlevel import NTYPES, ProcRecord
 from .._lowlevel.records import LINK_PID, LINK_PID_FOR_CHILDREN, LINK_TIME, LINK_TIME_FOR_CHILDREN
 from ..model import Namespace, NamespaceType, Process, Task
-from ..model._making import positional_maker
+from ..model._making import positional_maker, slot_setter
 from ..model.types import LEXICAL_ORDER
 from .builder import Builder
 
@@ -37,12 +37,13 @@ class MadeProcesses:
     own: dict[tuple[int, ...], dict[NamespaceType, Namespace]] = field(default_factory=dict)
     children: dict[tuple[int, int], dict[NamespaceType, Namespace]] = field(default_factory=dict)
     # a record's links -> its two mappings, shared by every record with equal links
-    views: dict[tuple[int, ...], tuple[_NsMap, _NsMap]] = field(default_factory=dict)
-    # the processes by their links (as Builder.groups), in PID order
+    # and the processes with these links (as Builder.groups), in PID order
+    views: dict[tuple[int, ...], tuple[_NsMap, _NsMap, list[Process]]] = field(default_factory=dict)
     groups: dict[tuple[int, ...], list[Process]] = field(default_factory=dict)
 
-    def views_of(self, r: ProcRecord) -> tuple[_NsMap, _NsMap]:
-        """The (namespaces, for_children) mappings of a process or thread with these links."""
+    def views_of(self, r: ProcRecord) -> tuple[_NsMap, _NsMap, list[Process]]:
+        """The (namespaces, for_children) mappings of a process or thread with these links,
+        and the list of the processes with them."""
         ns = r.ns
         found = self.views.get(ns)
         if found is not None:
@@ -55,7 +56,8 @@ class MadeProcesses:
         children = self.children.get(child_key)
         if children is None:
             children = self.children[child_key] = {}
-        found = self.views[ns] = (MappingProxyType(own), MappingProxyType(children))
+        group = self.groups[ns] = []
+        found = self.views[ns] = (MappingProxyType(own), MappingProxyType(children), group)
         return found
 
     def fill(self, nss: Mapping[tuple[int, int], Namespace]) -> None:
@@ -73,15 +75,22 @@ class MadeProcesses:
         frozen = b.frozen
         if not frozen:
             return
+        get, set_frozen = frozen.get, _set_frozen
         for objects in (self.procs.values(), self.tasks.values()):
             for p in objects:
                 fridge = p.fridge_cgroup
-                if fridge is not None and (state := frozen.get(fridge)) is not None:
-                    _set(p, "frozen", state)
+                if fridge is not None and (state := get(fridge)) is not None:
+                    set_frozen(p, state)
 
 
-_make_process = positional_maker(Process)
-_make_task = positional_maker(Task)
+_make_process = positional_maker(
+    Process, "pid", "ppid", "name", "starttime", "state", "nice", "priority", "policy", "cmdline",
+    "cpu_cgroup", "fridge_cgroup", "affinity", "euid", "effective_caps", "namespaces", "for_children",
+    "parent")
+_make_task = positional_maker(
+    Task, "tid", "process", "name", "starttime", "state", "nice", "priority", "policy", "cpu_cgroup",
+    "fridge_cgroup", "affinity", "namespaces", "for_children")
+_set_frozen = slot_setter(Process, "frozen")  # of Task too: a field of their common base
 
 
 def make_processes(b: Builder) -> MadeProcesses:
@@ -96,8 +105,8 @@ def make_processes(b: Builder) -> MadeProcesses:
     cgroups, affinity, credentials = b.cgroups, b.affinity, b.credentials
     linked = b.options.from_procs
     none2: tuple[None, None] = (None, None)
-    no_views = (_NO_NAMESPACES, _NO_NAMESPACES)
-    procs, tasks, views, groups = made.procs, made.tasks, made.views, made.groups
+    no_views = (_NO_NAMESPACES, _NO_NAMESPACES, [])
+    procs, tasks, views = made.procs, made.tasks, made.views
     records, all_tasks = b.procs, b.tasks
     make, make_task = _make_process, _make_task
     children_of: dict[int, list[Process]] = {}
@@ -105,23 +114,18 @@ def make_processes(b: Builder) -> MadeProcesses:
     for pid in sorted(records):
         _, _, ppid, state, start, nice, prio, policy, _, ns, comm, cmdline, _, _, _ = records[pid]
         if not linked:
-            own, children = no_views
+            own, children, group = no_views
         elif (maps := views.get(ns)) is not None:
-            own, children = maps
+            own, children, group = maps
         else:
-            own, children = made.views_of(records[pid])
+            own, children, group = made.views_of(records[pid])
         cpu, fridge = cgroups.get(pid, none2)
         euid, caps = credentials.get(pid, none2) if credentials else none2
         parent = procs.get(ppid) if ppid != pid else None
-        p = procs[pid] = make(comm, start, state, nice, prio, policy, cpu, fridge, None,
-                              affinity.get(pid) if affinity else None, own, children, pid, ppid,
-                              cmdline, euid, caps, parent, (), None, (), None)
+        p = procs[pid] = make(pid, ppid, comm, start, state, nice, prio, policy, cmdline, cpu, fridge,
+                              affinity.get(pid) if affinity else None, euid, caps, own, children, parent)
         if linked:
-            group = groups.get(ns)
-            if group is None:
-                groups[ns] = [p]
-            else:
-                group.append(p)
+            group.append(p)
         if parent is not None:
             kids = children_of.get(ppid)
             if kids is None:
@@ -135,10 +139,10 @@ def make_processes(b: Builder) -> MadeProcesses:
             continue  # the main thread is made from the process when first asked for
         threads = []
         for t in extra:
-            t_own, t_children = made.views_of(t) if linked else no_views
+            t_own, t_children, _ = made.views_of(t) if linked else no_views
             t_cpu, t_fridge = cgroups.get(t.pid, none2)
-            task = make_task(t.comm, t.starttime, t.state, t.nice, t.priority, t.policy, t_cpu, t_fridge,
-                             None, affinity.get(t.pid), t_own, t_children, t.pid, p)
+            task = make_task(t.pid, p, t.comm, t.starttime, t.state, t.nice, t.priority, t.policy, t_cpu,
+                             t_fridge, affinity.get(t.pid), t_own, t_children)
             threads.append(task)
             tasks[t.pid] = task
         _set(p, "_threads", tuple(threads))

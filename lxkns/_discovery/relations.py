@@ -15,7 +15,11 @@ from .builder import Builder
 
 
 def _records(b: Builder) -> dict[tuple[int, int], NsRecord]:
-    return {(r.link, r.ino): r for r in b.scan.namespaces}
+    """The scanner's namespace records by (type index, inode), made once per scan result."""
+    cached = b.ns_records
+    if cached is None or cached[0] is not b.scan:
+        cached = b.ns_records = (b.scan, {(r.link, r.ino): r for r in b.scan.namespaces})
+    return cached[1]
 
 
 def add_ownership(b: Builder) -> None:
