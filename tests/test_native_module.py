@@ -105,6 +105,35 @@ def test_records_are_read_by_the_names_of_the_header() -> None:
     assert (rec.what, rec.pid, rec.tid, rec.arg, rec.err) == (0, 0, 0, 0, 0)
 
 
+def test_records_made_straight_from_the_c_layout_must_be_laid_out_as_it() -> None:
+    """Namespace, fd, socket and failure records are made from the unpacked C fields as they
+    come: only while their fields are the C fields, in order (else a LayoutError, not a
+    record with its values shifted)."""
+    from typing import NamedTuple
+
+    from lxkns._lowlevel import native
+    from lxkns._lowlevel.layouts import LayoutError
+
+    for layout, record in ((native._NS, records.NsRecord), (native._FD, records.FdRecord),
+                           (native._SOCK, records.SocketRecord), (native._FAIL, records.FailureRecord)):
+        assert record._fields == layout.names
+        values = tuple(range(1, len(layout.names) + 1))
+        made = next(layout.unpack_as(layout.struct.pack(*values), record._make))
+        assert type(made) is record and made == values
+
+    class Swapped(NamedTuple):
+        pid: int
+        what: int
+        tid: int
+        arg: int
+        err: int
+
+    with pytest.raises(LayoutError, match="not laid out"):
+        next(native._FAIL.unpack_as(bytes(native._FAIL.size), Swapped._make))
+    with pytest.raises(LayoutError, match="not laid out"):  # an array field: never flat
+        next(native._PROC.unpack_as(bytes(native._PROC.size), records.ProcRecord._make))
+
+
 @pytest.mark.parametrize("finish", [True, False], ids=["finished", "closed-early"])
 def test_the_later_steps_run_beside_the_caller_and_leave_nothing(finish: bool) -> None:
     """start() returns after the walk; sockets and mount tables are read in a thread of the

@@ -105,7 +105,7 @@ def make_processes(b: Builder) -> MadeProcesses:
     cgroups, affinity, credentials = b.cgroups, b.affinity, b.credentials
     linked = b.options.from_procs
     none2: tuple[None, None] = (None, None)
-    no_views = (_NO_NAMESPACES, _NO_NAMESPACES, [])
+    no_views: tuple[_NsMap, _NsMap, list[Process]] = (_NO_NAMESPACES, _NO_NAMESPACES, [])
     procs, tasks, views = made.procs, made.tasks, made.views
     records, all_tasks = b.procs, b.tasks
     make, make_task = _make_process, _make_task

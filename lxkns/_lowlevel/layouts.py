@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import struct
 from collections import namedtuple
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
 
 _CODES = {"int64_t": "q", "uint64_t": "Q"}
+_R = TypeVar("_R")
 
 
 class LayoutError(ImportError):
@@ -48,6 +49,7 @@ class Layout:
         # (start, count) of every field in the flat unpacked tuple, if any field is an array
         self._slices = (tuple((sum(c for _, c in groups[:i]), c) for i, (_, c) in enumerate(groups))
                         if any(c != 1 for _, c in groups) else None)
+        self._checked: set[object] = set()  # record types unpack_as found laid out as this
 
     @property
     def size(self) -> int:
@@ -60,6 +62,16 @@ class Layout:
     def flat(self, buf: Any) -> Iterator[tuple[int, ...]]:
         """The records of a buffer as flat tuples, for hot loops that pick fields by :meth:`at`."""
         return self.struct.iter_unpack(buf)
+
+    def unpack_as(self, buf: Any, record: Callable[[Iterable[int]], _R]) -> Iterator[_R]:
+        """The records of a buffer straight as ``record`` tuples (a NamedTuple's ``_make``):
+        for record types whose fields are the C fields, in their order (checked once)."""
+        owner = getattr(record, "__self__", None)
+        if owner not in self._checked:
+            if self._slices is not None or getattr(owner, "_fields", None) != self.names:
+                raise LayoutError(f"lxkns._native: {self.ctype} is not laid out as {owner!r}")
+            self._checked.add(owner)
+        return map(record, self.struct.iter_unpack(buf))
 
     def unpack(self, buf: Any) -> Iterator[Any]:
         """The records of a buffer (a whole array of them), as named tuples."""

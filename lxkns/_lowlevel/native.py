@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from operator import itemgetter
-from typing import Any, NewType
+from typing import Any, NewType, TypeVar
 
 from lxkns._native import ffi, lib
 
@@ -39,6 +39,7 @@ Handle = NewType("Handle", object)
 #: a record getter of a scan (lxkns_scan_procs & co.): points its second argument at the
 #: scan's array of records and returns how many there are
 Getter = Callable[[Handle, Any], int]
+_R = TypeVar("_R")
 
 _PROC = Layout(ffi, "struct lxkns_proc")
 _FD = Layout(ffi, "struct lxkns_fd")
@@ -94,6 +95,16 @@ def _array(getter: Getter, handle: Handle, layout: Layout) -> Iterator[Any]:
     return layout.unpack(ffi.buffer(out[0], n * layout.size))
 
 
+def _records_as(getter: Getter, handle: Handle, layout: Layout,
+                record: Callable[[Iterable[int]], _R]) -> Iterator[_R]:
+    """The records a getter returns, made straight as ``record`` (fields as the C fields)."""
+    out = ffi.new(layout.ctype + " **")
+    n = getter(handle, out)
+    if not n:
+        return iter(())
+    return layout.unpack_as(ffi.buffer(out[0], n * layout.size), record)
+
+
 def _text(strings: bytes, off: int, length: int) -> str:
     return strings[off : off + length].decode("utf-8", "surrogateescape")
 
@@ -104,14 +115,14 @@ class _Texts:
     def __init__(self, strings: bytes, handle: Handle) -> None:
         self.raw = [strings[t.off : t.off + t.len] for t in _array(lib.lxkns_scan_texts, handle, _TEXT)]
         self.text = [b.decode("utf-8", "surrogateescape") for b in self.raw]
-        self._cmdlines: dict[int, tuple[str, ...]] = {0: ()}
+        self.cmdlines: dict[int, tuple[str, ...]] = {0: ()}  # text index -> arguments, as decoded
         self._nspids: dict[int, tuple[int, ...]] = {0: ()}
 
     def cmdline(self, i: int) -> tuple[str, ...]:
-        found = self._cmdlines.get(i)
+        found = self.cmdlines.get(i)
         if found is None:
             args = self.raw[i].rstrip(b"\0").split(b"\0")
-            found = self._cmdlines[i] = tuple(a.decode("utf-8", "surrogateescape") for a in args)
+            found = self.cmdlines[i] = tuple(a.decode("utf-8", "surrogateescape") for a in args)
         return found
 
     def nspid(self, i: int) -> tuple[int, ...]:
@@ -134,12 +145,16 @@ def _procs(getter: Getter, handle: Handle, texts: _Texts) -> tuple[ProcRecord, .
     if not n:
         return ()
     text, cmdline, nspid, pick, ns = texts.text, texts.cmdline, texts.nspid, _PROC_PICK, _PROC_NS
+    cmdlines = texts.cmdlines
+    new, record = tuple.__new__, ProcRecord  # the NamedTuple's own __new__ is a Python function
     found = []
     for r in _PROC.flat(ffi.buffer(out[0], n * _PROC.size)):
         pid, tgid, ppid, state, start, nice, prio, policy, nthreads, comm, cmd, cg, nsp, aff = pick(r)
-        found.append(ProcRecord(pid, tgid, ppid, chr(state), start, nice, prio, policy, nthreads, r[ns],
-                                text[comm], cmdline(cmd) if cmd else (), text[cg],
-                                nspid(nsp) if nsp else (), text[aff]))
+        args = cmdlines.get(cmd)
+        if args is None:
+            args = cmdline(cmd)
+        found.append(new(record, (pid, tgid, ppid, chr(state), start, nice, prio, policy, nthreads, r[ns],
+                                  text[comm], args, text[cg], nspid(nsp) if nsp else (), text[aff])))
     return tuple(found)
 
 
@@ -175,7 +190,7 @@ def _walked(handle: Handle, texts: _Texts, foreign: bool) -> ScanResult:
     """What the walk found: processes, threads, fds (read while the later steps may run)."""
     return ScanResult(
         _procs(lib.lxkns_scan_procs, handle, texts), _procs(lib.lxkns_scan_tasks, handle, texts),
-        tuple(FdRecord(r.pid, r.fd, r.kind, r.link, r.ino) for r in _array(lib.lxkns_scan_fds, handle, _FD)),
+        tuple(_records_as(lib.lxkns_scan_fds, handle, _FD, FdRecord._make)),
         (), (), (), (), (), Missing(0), lib.lxkns_scan_nsfs_dev(handle), lib.lxkns_scan_self_pidns(handle),
         "native", foreign,
     )
@@ -184,8 +199,7 @@ def _walked(handle: Handle, texts: _Texts, foreign: bool) -> ScanResult:
 def _finished(handle: Handle, req: ScanRequest, walked: ScanResult) -> ScanResult:
     """Everything else, once the later steps are done."""
     strings = _strings(handle)
-    socks = tuple(SocketRecord(r.ino, r.pid, r.fd, r.netns, r.err)
-                  for r in _array(lib.lxkns_scan_socks, handle, _SOCK))
+    socks = tuple(_records_as(lib.lxkns_scan_socks, handle, _SOCK, SocketRecord._make))
     keep = bool(req.flags & ScanFlags.KEEP_MOUNTINFO)
     tables = _mount_tables(strings, handle) if req.flags & ScanFlags.LISTMOUNT else {}
     listed = lib.LXKNS_VIA_LISTMOUNT
@@ -198,11 +212,8 @@ def _finished(handle: Handle, req: ScanRequest, walked: ScanResult) -> ScanResul
     )
     binds = tuple(BindMountRecord(r.mntns, r.link, r.ino, _text(strings, r.path_off, r.path_len), r.err)
                   for r in _array(lib.lxkns_scan_bindmounts, handle, _BIND))
-    nss = tuple(NsRecord(r.ino, r.dev, r.link, r.origin, r.owner, r.parent, r.owner_uid, r.open_err,
-                         r.owner_err, r.parent_err, r.uid_err, r.nsid, r.id_err)
-                for r in _array(lib.lxkns_scan_nss, handle, _NS))
-    fails = tuple(FailureRecord(r.what, r.pid, r.tid, r.arg, r.err)
-                  for r in _array(lib.lxkns_scan_failures, handle, _FAIL))
+    nss = tuple(_records_as(lib.lxkns_scan_nss, handle, _NS, NsRecord._make))
+    fails = tuple(_records_as(lib.lxkns_scan_failures, handle, _FAIL, FailureRecord._make))
     return walked._replace(sockets=socks, mntns=mntns, bindmounts=binds, namespaces=nss, failures=fails,
                            missing=Missing(lib.lxkns_scan_features(handle)))
 
