@@ -6,12 +6,15 @@ import errno as errnos
 from dataclasses import dataclass, field
 from itertools import chain
 from operator import itemgetter
+from typing import TYPE_CHECKING
 
 from .._lowlevel import BindMountRecord, FdRecord, NsRecord, ProcRecord, ScanResult
 from .._lowlevel.parsers import MountInfo
-from ..decorators import EngineDraft
 from ..model import DiscoveryOptions, Source
 from ..model.diagnostics import Diagnostic, DiagnosticKind
+
+if TYPE_CHECKING:  # the decorators are imported where containers are discovered
+    from ..decorators import EngineDraft
 
 _EXAMPLES = 5
 _pid = itemgetter(0)  # of a ProcRecord

@@ -23,7 +23,6 @@ from ..model import (
     Namespace,
     NamespacedPID,
     NamespaceID,
-    NamespaceType,
     PIDMap,
     Process,
     Task,
@@ -31,10 +30,10 @@ from ..model import (
 )
 from ..model._linking import set_links
 from ..model._making import positional_maker
+from ..model.containers import Container, ContainerEngine, ContainerGroup
 from ..model.mounts import MountNamespace
 from ..model.types import LEXICAL_ORDER
 from .builder import Builder, NsDraft
-from .freeze_containers import freeze_containers
 from .freeze_processes import MadeProcesses, make_processes
 from .mounts import freeze_mounts
 
@@ -165,11 +164,18 @@ class _Freezer:
     def discovery(self) -> Discovery:
         b = self.b
         self.link_namespaces()
-        containers, engines, groups = freeze_containers(b.engines, self.procs)
-        by_type: dict[NamespaceType, dict[NamespaceID, Namespace]] = {t: {} for t in LEXICAL_ORDER}
-        for key in sorted(self.ns, key=lambda k: (k[0], k[1])):
+        containers: tuple[Container, ...] = ()
+        engines: tuple[ContainerEngine, ...] = ()
+        groups: tuple[ContainerGroup, ...] = ()
+        if b.engines:  # the container modules are imported only where there are containers
+            from .freeze_containers import freeze_containers
+
+            containers, engines, groups = freeze_containers(b.engines, self.procs)
+        by_link: list[dict[NamespaceID, Namespace]] = [{} for _ in LEXICAL_ORDER]
+        for key in sorted(self.ns):  # (type index, inode)
             ns = self.ns[key]
-            by_type[ns.type][ns.id] = ns
+            by_link[key[0]][ns.id] = ns
+        by_type = dict(zip(LEXICAL_ORDER, by_link, strict=True))
         roots_user = tuple(sorted((ns for ns in self.ns.values()
                                    if isinstance(ns, UserNamespace) and ns.parent is None),
                                   key=lambda n: n.id.ino))
