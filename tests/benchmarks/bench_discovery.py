@@ -52,6 +52,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -488,7 +489,17 @@ def measure_inprocess_paired(runs: int, tools: Tools, scan_argv: list[str],
             proc.stdin.flush()
             if not proc.stdout.readline():
                 break  # it failed: its status and stderr say why
-        out, _ = proc.communicate(timeout=CHILD_TIMEOUT)
+        # the rest through the same reader: communicate() would read the pipe itself and lose
+        # what readline() has buffered already (the start of the JSON, when it came with the
+        # last time)
+        proc.stdin.close()
+        killer = threading.Timer(CHILD_TIMEOUT, proc.kill)
+        killer.start()
+        try:
+            out = proc.stdout.read()
+            proc.wait()
+        finally:
+            killer.cancel()
     except BaseException:
         proc.kill()
         proc.wait()
