@@ -249,6 +249,11 @@ int step_result(struct lxkns_scan *s, int r);
 #define LXKNS_EWRONGTYPE EMEDIUMTYPE /* not a namespace file, not a regular file */
 #define LXKNS_ESTALL EREMOTE         /* below a mount whose server could stall us (FUSE) */
 
+/* This thread's /proc/thread-self (O_PATH), where its fds are reopened, if it has an fd table
+ * of its own (a walk worker: see walk.c); -1 on all other threads, which reopen through the
+ * scan's /proc/self (the table they share with the thread group's leader). */
+extern __thread int lx_thread_selfdir;
+
 /* size caps of what is read from a procfs (a foreign one may hand out anything) */
 #define LXKNS_CAP_PROCFILE (16u << 20) /* cmdline, cgroup, status */
 #define LXKNS_CAP_MOUNTINFO (256u << 20)

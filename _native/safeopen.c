@@ -51,11 +51,15 @@ int quick_stat(int fd, struct quickstat *q) {
     return 0;
 }
 
-/* Reopen an O_PATH fd with `flags`: the very file it refers to, not a path to it again. */
+__thread int lx_thread_selfdir = -1;
+
+/* Reopen an O_PATH fd with `flags`: the very file it refers to, not a path to it again (in
+ * the fd table of the calling thread: /proc/self/fd shows the leader's). */
 static int reopen_fd(struct lxkns_scan *s, int pathfd, int flags) {
     char name[32];
     snprintf(name, sizeof name, "fd/%d", pathfd);
-    return openat(s->selfdir, name, flags | O_CLOEXEC | O_NOCTTY);
+    int dir = lx_thread_selfdir >= 0 ? lx_thread_selfdir : s->selfdir;
+    return openat(dir, name, flags | O_CLOEXEC | O_NOCTTY);
 }
 
 /* Keep errno across a close(). */
