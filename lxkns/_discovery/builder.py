@@ -130,7 +130,7 @@ class Builder:
     procfs: str
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
     namespaces: dict[tuple[int, int], NsDraft] = field(default_factory=dict)
-    procs: dict[int, ProcRecord] = field(default_factory=dict)
+    procs: dict[int, ProcRecord] = field(default_factory=dict)  # in PID order: stages rely on it
     tasks: dict[int, list[ProcRecord]] = field(default_factory=dict)  # non-main threads by PID
     # the processes by their links (ProcRecord.ns), each list in PID order
     groups: dict[tuple[int, ...], list[ProcRecord]] = field(default_factory=dict)
@@ -170,8 +170,7 @@ class Builder:
     def group_processes(self) -> None:
         """Processes by their links (in PID order): what :attr:`NsDraft.groups` refers to."""
         groups = self.groups
-        for pid in sorted(self.procs):
-            r = self.procs[pid]
+        for r in self.procs.values():
             members = groups.get(r.ns)
             if members is None:
                 groups[r.ns] = [r]

@@ -111,14 +111,14 @@ def make_processes(b: Builder) -> MadeProcesses:
     make, make_task = _make_process, _make_task
     children_of: dict[int, list[Process]] = {}
     orphans: list[Process] = []  # parent not made yet: a higher PID than its child
-    for pid in sorted(records):
-        _, _, ppid, state, start, nice, prio, policy, _, ns, comm, cmdline, _, _, _ = records[pid]
+    for pid, r in records.items():  # in PID order (Builder.procs)
+        _, _, ppid, state, start, nice, prio, policy, _, ns, comm, cmdline, _, _, _ = r
         if not linked:
             own, children, group = no_views
         elif (maps := views.get(ns)) is not None:
             own, children, group = maps
         else:
-            own, children, group = made.views_of(records[pid])
+            own, children, group = made.views_of(r)
         cpu, fridge = cgroups.get(pid, none2)
         euid, caps = credentials.get(pid, none2) if credentials else none2
         parent = procs.get(ppid) if ppid != pid else None

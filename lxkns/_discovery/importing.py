@@ -169,6 +169,7 @@ class Importer:
         threads (as the dump says: their own links are not linked without from_procs)."""
         b = self.b
         drafts = b.namespaces
+        b.procs = dict(sorted(b.procs.items()))  # in PID order, as the stages expect
         if b.options.from_procs:
             b.group_processes()
             for ns in b.groups:

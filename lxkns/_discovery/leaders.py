@@ -18,8 +18,7 @@ from .builder import Builder
 def add_leaders(b: Builder) -> None:
     links = range(NTYPES)
     procs, drafts = b.procs, b.namespaces
-    for pid in sorted(procs):  # leader lists come out sorted by PID
-        r = procs[pid]
+    for r in procs.values():  # in PID order: leader lists come out sorted by PID
         parent = procs.get(r.ppid) if r.ppid != r.pid else None
         if parent is not None and parent.ns == r.ns:
             continue
