@@ -8,7 +8,7 @@ made earlier, while the scanner still works (freeze_processes).
 from __future__ import annotations
 
 from itertools import chain as _chain
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from types import MappingProxyType
 
 from .._lowlevel import ProcRecord
@@ -23,6 +23,7 @@ from ..model import (
     Namespace,
     NamespacedPID,
     NamespaceID,
+    NamespaceType,
     PIDMap,
     Process,
     Task,
@@ -39,8 +40,6 @@ from .mounts import freeze_mounts
 
 _Key = tuple[int, int]
 _PID = attrgetter("pid")
-_first = itemgetter(0)
-_first_two = itemgetter(0, 1)
 _set = object.__setattr__  # links of objects made here, before anyone else sees them (as set_links)
 
 
@@ -86,10 +85,8 @@ class _Freezer:
         that are not the class' empty default are set (most namespaces have few)."""
         b = self.b
         procs, tasks, nss, user_names, groups = self.procs, self.tasks, self.ns, b.user_names, self.groups
-        children: dict[_Key, list[tuple[int, HierarchicalNamespace]]] = {}
-        # owner -> (type index, inode, namespace) of what it owns (sorted, then grouped by type:
-        # hashing a NamespaceType per namespace would cost more)
-        owned: dict[_Key, list[tuple[int, int, Namespace]]] = {}
+        children: dict[_Key, list[HierarchicalNamespace]] = {}
+        owned: dict[_Key, dict[NamespaceType, list[Namespace]]] = {}
         for key, d in b.namespaces.items():
             ns = nss[key]
             if d.groups:
@@ -112,37 +109,25 @@ class _Freezer:
             if d.fds or d.held_by or d.sockets:
                 _set(ns, "holders", self.holders(d))
             if d.owner:
-                owner_key = (LINK_USER, d.owner)
-                owner = nss.get(owner_key)
+                owner = nss.get((LINK_USER, d.owner))
                 if isinstance(owner, UserNamespace):
                     _set(ns, "owner", owner)
-                    mine = owned.get(owner_key)
-                    if mine is None:
-                        owned[owner_key] = [(d.link, d.ino, ns)]
-                    else:
-                        mine.append((d.link, d.ino, ns))
+                    owned.setdefault((LINK_USER, d.owner), {}).setdefault(ns.type, []).append(ns)
             if d.parent and isinstance(ns, HierarchicalNamespace):
                 parent = nss.get((d.link, d.parent))
                 if isinstance(parent, HierarchicalNamespace):
                     _set(ns, "parent", parent)
-                    children.setdefault((d.link, d.parent), []).append((d.ino, ns))
+                    children.setdefault((d.link, d.parent), []).append(ns)
             if d.owner_uid is not None and isinstance(ns, UserNamespace):
                 _set(ns, "owner_uid", d.owner_uid)
                 _set(ns, "owner_name", user_names.get(d.owner_uid))
         for key, kids in children.items():
-            kids.sort(key=_first)
-            set_links(self.ns[key], children=tuple([n for _, n in kids]))
-        for key, mine in owned.items():
-            mine.sort(key=_first_two)  # by type (index order is the types' name order), inode
-            by_type: dict[int, list[Namespace]] = {}
-            for link, _, n in mine:
-                of_type = by_type.get(link)
-                if of_type is None:
-                    by_type[link] = [n]
-                else:
-                    of_type.append(n)
-            set_links(self.ns[key], owned=MappingProxyType({LEXICAL_ORDER[link]: tuple(v)
-                                                           for link, v in by_type.items()}))
+            set_links(self.ns[key], children=tuple(sorted(kids, key=lambda n: n.id.ino)))
+        for key, by_type in owned.items():
+            set_links(self.ns[key], owned=MappingProxyType({
+                t: tuple(sorted(v, key=lambda n: n.id.ino))
+                for t, v in sorted(by_type.items(), key=lambda kv: kv[0].type_name)
+            }))
 
     def pid_map(self) -> PIDMap | None:
         if not self.b.options.with_pid_map:

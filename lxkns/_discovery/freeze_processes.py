@@ -97,9 +97,9 @@ def make_processes(b: Builder) -> MadeProcesses:
     """Process objects (PID order) with their threads, parents and children.
 
     The hot loop of a discovery's Python side: one Process per process, made by
-    the positional makers (every field, in attrs field order) from the unpacked
-    record; a parent made before its child (a lower PID, most of them) is given
-    at once, the others are linked afterwards.
+    a positional maker (the fields it names, straight into their slots) from the
+    unpacked record; a parent made before its child (a lower PID, most of them)
+    is given at once, the others are linked afterwards.
     """
     made = MadeProcesses()
     cgroups, affinity, credentials = b.cgroups, b.affinity, b.credentials
