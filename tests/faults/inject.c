@@ -8,8 +8,8 @@
  * a call whose full path (the dirfd's path joined with the name) matches the fnmatch(3)
  * pattern fails with that errno. `what` is "open" (open and openat), "readlink" or
  * "read" (read() on an fd opened from such a path). lxkns_faults_hits() counts the
- * failures injected. A NULL pattern disarms it. A reopen through /proc/self/fd/N counts
- * as an open of the file that fd refers to.
+ * failures injected. A NULL pattern disarms it. A reopen through /proc/self/fd/N (or a
+ * thread's /proc/thread-self/fd/N) counts as an open of the file that fd refers to.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -43,7 +43,7 @@ static ssize_t (*real_readlinkat)(int, const char *, char *, size_t);
 
 static int fd_path(int fd, char *out, size_t cap) {
     char link[64];
-    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    snprintf(link, sizeof link, "/proc/thread-self/fd/%d", fd); /* a walker's own fd table */
     if (!real_readlinkat) real_readlinkat = dlsym(RTLD_NEXT, "readlinkat");
     ssize_t n = real_readlinkat(AT_FDCWD, link, out, cap - 1);
     if (n < 0) return -1;
@@ -64,8 +64,10 @@ static int matches(int dirfd, const char *name, int want) {
     char real[PATH_MAX];
     int fdnum;
     char tail;
-    /* a reopen through /proc/self/fd/N (or /proc/PID/fd/N) names the file of that fd */
-    if (sscanf(full, "/proc/%*[^/]/fd/%d%c", &fdnum, &tail) == 1) {
+    /* a reopen through /proc/self/fd/N (or /proc/PID/fd/N, or a thread's
+     * /proc/PID/task/TID/fd/N) names the file of that fd */
+    if (sscanf(full, "/proc/%*[^/]/fd/%d%c", &fdnum, &tail) == 1 ||
+        sscanf(full, "/proc/%*[^/]/task/%*[^/]/fd/%d%c", &fdnum, &tail) == 1) {
         if (!real_readlinkat) real_readlinkat = dlsym(RTLD_NEXT, "readlinkat");
         ssize_t n = real_readlinkat(AT_FDCWD, full, real, sizeof real - 1);
         if (n > 0) {
