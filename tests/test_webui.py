@@ -81,6 +81,8 @@ class UI:
         wait_loaded(self.page, count)
 
     def rows(self) -> list[dict[str, Any]]:
+        """The rows of the tree as it is expanded, long lists shown whole (see show_all)."""
+        self.show_all()
         return list(self.page.evaluate(ROWS))
 
     def row(self, pred: Any) -> dict[str, Any]:
@@ -95,6 +97,14 @@ class UI:
 
     def expand_all(self) -> None:
         self.page.click("#expand-all")
+
+    def show_all(self) -> None:
+        """Every row of long lists too: they come in chunks of 200, each after a "more" row
+        (a busy host, such as one with the engines' containers, has more namespaces of a
+        type than that). A click on a "more" row shows the next chunk at once."""
+        while self.page.evaluate(
+                "() => { const m = document.querySelector('#view li.more'); if (m) m.click(); return !!m; }"):
+            pass
 
     def details(self) -> str:
         return str(self.page.inner_text("#details"))
