@@ -86,23 +86,22 @@ def scan_free(handle: Handle) -> None:
     lib.lxkns_scan_free(handle)
 
 
-def _array(getter: Getter, handle: Handle, layout: Layout) -> Iterator[Any]:
-    """The records a getter returns, as named tuples."""
+def _buffer(getter: Getter, handle: Handle, layout: Layout) -> Any:
+    """The memory of the records a getter returns (empty if there are none)."""
     out = ffi.new(layout.ctype + " **")
     n = getter(handle, out)
-    if not n:
-        return iter(())
-    return layout.unpack(ffi.buffer(out[0], n * layout.size))
+    return ffi.buffer(out[0], n * layout.size) if n else b""
+
+
+def _array(getter: Getter, handle: Handle, layout: Layout) -> Iterator[Any]:
+    """The records a getter returns, as named tuples."""
+    return layout.unpack(_buffer(getter, handle, layout))
 
 
 def _records_as(getter: Getter, handle: Handle, layout: Layout,
                 record: Callable[[Iterable[int]], _R]) -> Iterator[_R]:
     """The records a getter returns, made straight as ``record`` (fields as the C fields)."""
-    out = ffi.new(layout.ctype + " **")
-    n = getter(handle, out)
-    if not n:
-        return iter(())
-    return layout.unpack_as(ffi.buffer(out[0], n * layout.size), record)
+    return layout.unpack_as(_buffer(getter, handle, layout), record)
 
 
 def _text(strings: bytes, off: int, length: int) -> str:
@@ -140,15 +139,11 @@ _PROC_NS = slice(_PROC.at("ns"), _PROC.at("ns") + NLINKS)
 
 def _procs(getter: Getter, handle: Handle, texts: _Texts) -> tuple[ProcRecord, ...]:
     """The process or task records of the scan (the hot loop of reading a scan)."""
-    out = ffi.new(_PROC.ctype + " **")
-    n = getter(handle, out)
-    if not n:
-        return ()
     text, cmdline, nspid, pick, ns = texts.text, texts.cmdline, texts.nspid, _PROC_PICK, _PROC_NS
     cmdlines = texts.cmdlines
     new, record = tuple.__new__, ProcRecord  # the NamedTuple's own __new__ is a Python function
     found = []
-    for r in _PROC.flat(ffi.buffer(out[0], n * _PROC.size)):
+    for r in _PROC.flat(_buffer(getter, handle, _PROC)):
         pid, tgid, ppid, state, start, nice, prio, policy, nthreads, comm, cmd, cg, nsp, aff = pick(r)
         args = cmdlines.get(cmd)
         if args is None:
