@@ -66,7 +66,8 @@ class _Freezer:
         self.ns: dict[_Key, Namespace] = {key: _make_namespace(d) for key, d in b.namespaces.items()}
         self.procs: dict[int, Process] = made.procs
         self.tasks: dict[int, Task] = made.tasks  # by TID, non-main threads
-        self.groups: dict[tuple[int, ...], list[Process]] = made.groups
+        # the processes of each link set (Builder.groups), as made: the views' third part
+        self.groups: dict[tuple[int, ...], list[Process]] = {ns: v[2] for ns, v in made.views.items()}
         made.fill(self.ns)
         made.set_frozen(b)
 

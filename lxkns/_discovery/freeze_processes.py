@@ -39,7 +39,6 @@ class MadeProcesses:
     # a record's links -> its two mappings, shared by every record with equal links
     # and the processes with these links (as Builder.groups), in PID order
     views: dict[tuple[int, ...], tuple[_NsMap, _NsMap, list[Process]]] = field(default_factory=dict)
-    groups: dict[tuple[int, ...], list[Process]] = field(default_factory=dict)
 
     def views_of(self, r: ProcRecord) -> tuple[_NsMap, _NsMap, list[Process]]:
         """The (namespaces, for_children) mappings of a process or thread with these links,
@@ -56,8 +55,7 @@ class MadeProcesses:
         children = self.children.get(child_key)
         if children is None:
             children = self.children[child_key] = {}
-        group = self.groups[ns] = []
-        found = self.views[ns] = (MappingProxyType(own), MappingProxyType(children), group)
+        found = self.views[ns] = (MappingProxyType(own), MappingProxyType(children), [])
         return found
 
     def fill(self, nss: Mapping[tuple[int, int], Namespace]) -> None:
